@@ -67,7 +67,7 @@ class AcousticCodec(nn.Module):
 
 
 class SemanticEncoder(nn.Module):
-    """Waveform → frame-level semantic embeddings (the paper's PE-A-Frame: 25 frames/s, 1024-dim)."""
+    """Waveform → frame-level semantic embeddings (the paper's PE-A-Frame: 25 fps, 1024-dim)."""
 
     sample_rate_hz: int
     frame_rate_hz: float

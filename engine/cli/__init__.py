@@ -1,0 +1,47 @@
+"""The ``sa`` command line. Nothing heavy is imported until a command runs, so ``sa --help``
+answers at once; each command lives in its own module with ``register(subparsers)``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# name → (module, one-line help). Modules import torch and friends only inside ``run``.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "generate": ("semanticaudio.engine.cli.generate", "generate audio from a text prompt"),
+    "edit": ("semanticaudio.engine.cli.edit", "edit a recording toward a target prompt"),
+    "info": ("semanticaudio.engine.cli.info", "describe a checkpoint or a model size"),
+    "init-tiny": ("semanticaudio.engine.cli.init_tiny", "write a tiny random checkpoint"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sa",
+        description="SemanticAudio: text-to-audio generation and training-free editing.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (module_name, help_text) in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        module.register(subparsers.add_parser(name, help=help_text, description=help_text))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one ``sa`` command; errors become one plain line on stderr and exit status 1."""
+    args = build_parser().parse_args(argv)
+    from semanticaudio.engine.errors import EngineError
+
+    try:
+        return int(args.run(args) or 0)
+    except (EngineError, FileNotFoundError, FileExistsError, ValueError) as error:
+        print(f"sa {args.command}: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"sa {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

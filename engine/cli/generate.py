@@ -1,0 +1,37 @@
+"""``sa generate "a dog barks twice" --duration 5 --seed 1 --variations 2 -o out.wav``."""
+
+from __future__ import annotations
+
+import argparse
+
+from semanticaudio.engine.cli import common
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("prompt", help="what the sound should be")
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds, 0.5 to 30")
+    parser.add_argument("-o", "--output", default="out.wav", help="output .wav (default out.wav)")
+    parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    parser.add_argument("--steps", type=int, help="planner (or Base) Euler steps (paper: 50)")
+    parser.add_argument("--cfg", type=float, help="planner guidance scale (paper: 4.5)")
+    parser.add_argument("--synth-steps", type=int, help="synthesizer Euler steps (paper: 25)")
+    common.add_seed_options(parser)
+    common.add_model_options(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    pipeline = common.load(args)
+    with common.progress_bar("generate") as progress:
+        result = pipeline.generate(
+            args.prompt,
+            args.duration,
+            seed=args.seed,
+            variations=args.variations,
+            num_steps=args.steps,
+            guidance=args.cfg,
+            synth_steps=args.synth_steps,
+            progress=progress,
+        )
+    common.write_results(args, result.waveforms, result.sample_rate_hz)
+    return 0

@@ -1,0 +1,22 @@
+"""``sa init-tiny DIR``: a tiny random checkpoint that runs every command on the CPU in seconds."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("folder", help="where to write the checkpoint")
+    parser.add_argument("--base", action="store_true", help="a Base (single-stage) model")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from semanticaudio.engine.tiny import write_tiny_checkpoint
+
+    folder = write_tiny_checkpoint(
+        args.folder, seed=args.seed, model_type="base" if args.base else "semanticaudio"
+    )
+    print(folder)
+    return 0

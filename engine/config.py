@@ -1,0 +1,143 @@
+"""Hyperparameters as small frozen dataclasses, and the one place that turns dicts into them.
+
+Models take plain typed arguments; checkpoints and training configs store these dataclasses as
+JSON or TOML, read back only through ``from_dict`` here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+
+ModelType = Literal["semanticaudio", "base"]
+HeadKind = Literal["mlp", "linear", "none"]
+
+
+@dataclass(frozen=True)
+class BackboneSize:
+    """Size of one DiT. The paper: 28 layers, width 1152, 16 heads (about 610M parameters)."""
+
+    depth: int
+    width: int
+    num_heads: int
+    mlp_ratio: float = 4.0
+
+    def __post_init__(self) -> None:
+        if self.width % self.num_heads or (self.width // self.num_heads) % 2:
+            raise ValueError(
+                f"width {self.width} must split into {self.num_heads} heads of an even size "
+                "(rotary embeddings rotate pairs of channels)"
+            )
+
+
+BACKBONE_SIZES: dict[str, BackboneSize] = {
+    "paper": BackboneSize(depth=28, width=1152, num_heads=16),  # paper, appendix A.1
+    "small": BackboneSize(depth=6, width=256, num_heads=4),
+    "tiny": BackboneSize(depth=2, width=64, num_heads=4),
+}
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """What a SemanticAudio (two-stage) or Base (single-stage) model is made of."""
+
+    model_type: ModelType = "semanticaudio"
+    backbone: BackboneSize = BACKBONE_SIZES["paper"]
+    acoustic_dim: int = 128  # DAC-VAE latent channels (paper)
+    semantic_embed_dim: int = 1024  # PE-A-Frame-Large frame embedding size (paper)
+    semantic_dim: int = 128  # d, the paper's best setting; also 32, 64 or 1024
+    head: HeadKind = "mlp"  # mlp: 1024 → 512 → d (GELU); linear: "DDT"; none: raw PE
+    head_hidden_dim: int = 512
+    global_dim: int = 1024  # CLAP text vector (paper)
+    token_dim: int = 1024  # Flan-T5-Large token embeddings (paper)
+    synthesizer_uses_text: bool = True  # same conditioning encoders as the Base model (paper)
+
+    def __post_init__(self) -> None:
+        if self.model_type not in ("semanticaudio", "base"):
+            raise ValueError(
+                f"model_type must be 'semanticaudio' or 'base', got {self.model_type!r}"
+            )
+        if self.head not in ("mlp", "linear", "none"):
+            raise ValueError(f"head must be 'mlp', 'linear' or 'none', got {self.head!r}")
+        if self.head == "none" and self.semantic_dim != self.semantic_embed_dim:
+            raise ValueError(
+                f"head 'none' (raw PE) keeps the encoder's {self.semantic_embed_dim} channels; "
+                f"semantic_dim must equal it, got {self.semantic_dim}"
+            )
+
+
+@dataclass(frozen=True)
+class SamplingConfig:
+    """Default sampling settings (paper, section 4.2 and appendix A.3)."""
+
+    planner_steps: int = 50
+    planner_guidance: float = 4.5
+    synth_steps: int = 25
+    synth_guidance: float = 1.0  # the synthesizer samples unguided
+    base_steps: int = 50
+    base_guidance: float = 4.5
+
+
+@dataclass(frozen=True)
+class FlowEditConfig:
+    """FlowEdit settings. The paper: 50 Euler steps, n_min = 10, target guidance 5 to 7, source
+    guidance 1 (or a null source). Its text lost n_max and n_avg; we use n_max = 35 (a little above
+    FlowEdit's published 33 of 50, which keeps most of the source's layout) and n_avg = 2."""
+
+    num_steps: int = 50
+    n_max: int = 35
+    n_min: int = 10
+    n_avg: int = 2
+    source_guidance: float = 1.0
+    target_guidance: float = 5.0  # appendix A.3
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.n_min <= self.n_max <= self.num_steps:
+            raise ValueError(
+                "FlowEdit needs 0 ≤ n_min ≤ n_max ≤ num_steps, got "
+                f"n_min={self.n_min}, n_max={self.n_max}, num_steps={self.num_steps}"
+            )
+        if self.n_avg < 1:
+            raise ValueError(f"n_avg must be at least 1, got {self.n_avg}")
+
+
+@dataclass(frozen=True)
+class CheckpointConfig:
+    """Everything in a checkpoint's config.json besides the format version."""
+
+    model: ModelConfig = field(default_factory=ModelConfig)
+    sampling: SamplingConfig = field(default_factory=SamplingConfig)
+    flowedit: FlowEditConfig = field(default_factory=FlowEditConfig)
+    components: dict[str, dict[str, Any]] = field(default_factory=dict)
+    name: str = "semanticaudio"
+
+
+T = TypeVar("T")
+
+
+def to_dict(config: Any) -> dict[str, Any]:
+    """A frozen config → plain JSON-able dict (nested dataclasses become dicts)."""
+    return dataclasses.asdict(config)
+
+
+def from_dict(cls: type[T], data: dict[str, Any]) -> T:
+    """Build ``cls`` from a dict, recursing into nested dataclass fields.
+
+    Unknown keys are an error that names them and lists the accepted ones, so that a misspelt
+    setting never passes silently.
+    """
+    if not isinstance(data, dict):
+        raise ValueError(f"{cls.__name__} expects a table of settings, got {type(data).__name__}")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise ValueError(f"unknown {cls.__name__} setting(s) {unknown}; accepted: {sorted(fields)}")
+    hints = typing.get_type_hints(cls)
+    kwargs = {}
+    for name, value in data.items():
+        hint = hints[name]
+        is_nested = dataclasses.is_dataclass(hint) and isinstance(value, dict)
+        kwargs[name] = from_dict(hint, value) if is_nested else value
+    return cls(**kwargs)

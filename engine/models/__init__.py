@@ -1,0 +1,1 @@
+"""Assembled models: the DiT backbone, the projection head and the SemanticAudio container."""

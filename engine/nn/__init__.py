@@ -1,0 +1,1 @@
+"""Reusable layers (attention, rotary embeddings, modulation); assembled models live in models/."""
