@@ -1,0 +1,161 @@
+"""Find a pretrained component's files on this machine: a local folder or the local hub cache.
+
+Nothing here touches the network. A model-hub id (``facebook/dacvae-watermarked``) is looked up
+in the local Hugging Face cache only (the semantics of ``HF_HUB_OFFLINE=1``); when the files are
+absent the error says which ones, where they were looked for, and how to provide them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+# Files that hold pickled weights: we never load them, but we name them when they are all we find.
+PICKLE_SUFFIXES = (".bin", ".pth", ".pt", ".ckpt", ".pkl")
+SAFETENSORS_WEIGHTS = ("model.safetensors", "model.safetensors.index.json")
+
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+
+
+class MissingWeightsError(FileNotFoundError):
+    """A component's files are not on this machine; the message says what to do about it."""
+
+    def __init__(self, source: str, missing: Sequence[str], searched: Sequence[str], hint: str):
+        self.source = source
+        self.missing = tuple(missing)
+        self.searched = tuple(searched)
+        self.hint = hint
+        lines = [
+            f"cannot load {source!r}: missing {', '.join(self.missing)}",
+            *(f"  looked in: {place}" for place in self.searched),
+            f"  to fix: {hint}",
+        ]
+        super().__init__("\n".join(lines))
+
+
+def hub_cache_dir() -> Path:
+    """The Hugging Face hub cache folder, read from the environment at call time."""
+    if os.environ.get("HF_HUB_CACHE"):
+        return Path(os.environ["HF_HUB_CACHE"]).expanduser()
+    if os.environ.get("HF_HOME"):
+        return Path(os.environ["HF_HOME"]).expanduser() / "hub"
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "huggingface" / "hub"
+
+
+def looks_like_hub_id(path_or_id: str) -> bool:
+    """``org/name`` with no leading ``/``, ``.`` or ``~``: a model-hub repository id."""
+    return bool(_HUB_ID.match(path_or_id)) and not path_or_id.startswith((".", "~"))
+
+
+def download_hint(path_or_id: str, files: Sequence[str]) -> str:
+    """How a user provides ``files`` for ``path_or_id`` on a machine without network access."""
+    repo = path_or_id if looks_like_hub_id(path_or_id) else "<org>/<model>"
+    return (
+        f"on a connected machine run `hf download {repo}` (older huggingface_hub: "
+        f"`huggingface-cli download {repo}`) and copy its cache folder into {hub_cache_dir()}, "
+        f"or pass a local folder that holds {', '.join(files)}"
+    )
+
+
+def resolve_folder(
+    path_or_id: str, required: Sequence[Sequence[str]], hint: str | None = None
+) -> Path:
+    """The folder that holds a component's files, with every ``required`` group present.
+
+    ``required`` is a list of groups of alternatives: ``[("model.safetensors",
+    "model.safetensors.index.json"), ("config.json",)]`` needs one of the first two and the
+    third. Raises ``MissingWeightsError`` naming the missing files and the places searched.
+    """
+    folder, searched = _locate(path_or_id, required, hint)
+    missing = [" or ".join(group) for group in required if not _any_present(folder, group)]
+    if missing:
+        raise MissingWeightsError(
+            path_or_id, missing, searched, _fix_hint(path_or_id, folder, required, hint)
+        )
+    return folder
+
+
+def _locate(
+    path_or_id: str, required: Sequence[Sequence[str]], hint: str | None
+) -> tuple[Path, list[str]]:
+    """The local folder for ``path_or_id`` and the places searched for it."""
+    local = Path(path_or_id).expanduser()
+    if local.is_dir():
+        return local, [str(local.resolve())]
+    if looks_like_hub_id(path_or_id):
+        snapshot = _cached_snapshot(path_or_id)
+        if snapshot is not None:
+            return snapshot, [str(snapshot)]
+        searched = [f"{local.resolve()} (no such folder)", str(_repo_cache_folder(path_or_id))]
+    else:
+        searched = [f"{local.resolve()} (no such folder)"]
+    names = [" or ".join(group) for group in required]
+    raise MissingWeightsError(
+        path_or_id, names, searched, hint or download_hint(path_or_id, names)
+    )
+
+
+def _repo_cache_folder(repo_id: str) -> Path:
+    return hub_cache_dir() / ("models--" + repo_id.replace("/", "--"))
+
+
+def _cached_snapshot(repo_id: str) -> Path | None:
+    """The cached snapshot folder of ``repo_id`` (``refs/main``), or None; never downloads."""
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    try:
+        folder = snapshot_download(
+            repo_id, cache_dir=hub_cache_dir(), local_files_only=True
+        )
+    except (LocalEntryNotFoundError, FileNotFoundError, OSError):
+        return None
+    return Path(folder)
+
+
+def _any_present(folder: Path, group: Sequence[str]) -> bool:
+    return any((folder / name).is_file() for name in group)
+
+
+def _fix_hint(
+    path_or_id: str, folder: Path, required: Sequence[Sequence[str]], hint: str | None
+) -> str:
+    """The hint, prefixed by a warning when the folder holds only pickled weights."""
+    names = [" or ".join(group) for group in required]
+    text = hint or download_hint(path_or_id, names)
+    pickles = sorted(p.name for p in folder.iterdir() if p.suffix in PICKLE_SUFFIXES)
+    if pickles and not _any_present(folder, SAFETENSORS_WEIGHTS):
+        text = (
+            f"found only pickled weights ({', '.join(pickles)}), which this project never "
+            f"loads (pickle can run arbitrary code); provide safetensors instead. {text}"
+        )
+    return text
+
+
+class IncompatibleWeightsError(ValueError):
+    """A checkpoint's tensors do not cover the model that should hold them."""
+
+
+def load_transformers_model(model_class, folder: Path):
+    """``model_class.from_pretrained(folder)`` offline, safetensors only, nothing left random.
+
+    transformers fills weights missing from a checkpoint with random values and only warns;
+    here that is an error naming the missing tensors (a wrong or partial checkpoint).
+    """
+    model, info = model_class.from_pretrained(
+        folder, local_files_only=True, use_safetensors=True, output_loading_info=True
+    )
+    missing = sorted(info.get("missing_keys", ()))
+    mismatched = [str(item) for item in info.get("mismatched_keys", ())]
+    if missing or mismatched:
+        shown = ", ".join([*missing[:8], *mismatched[:8]])
+        raise IncompatibleWeightsError(
+            f"{folder} does not hold a complete {model_class.__name__}: "
+            f"{len(missing)} tensors missing, {len(mismatched)} of the wrong shape ({shown}); "
+            "point to a checkpoint of that architecture"
+        )
+    return model.eval()
