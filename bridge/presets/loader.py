@@ -1,0 +1,323 @@
+"""The one place that turns a preset TOML file into a Preset, checking every key on the way."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from semanticaudio.bridge.presets import templates
+from semanticaudio.bridge.presets.plugins import check_builtin, resolve_path, suggest
+from semanticaudio.bridge.presets.preset import Preset
+from semanticaudio.bridge.presets.reader import Reader
+from semanticaudio.bridge.presets.schema import (
+    SCHEMA_VERSION,
+    EffectSpec,
+    FlowEditSettings,
+    GenerationSettings,
+    OutputSettings,
+    PresetError,
+    Problem,
+    PromptTemplates,
+)
+
+TOP_KEYS = (
+    "schema_version",
+    "name",
+    "description",
+    "kind",
+    "category",
+    "prompts",
+    "flowedit",
+    "generation",
+    "output",
+    "effects",
+)
+PROMPT_KEYS = ("source", "target", "defaults", "help")
+FLOWEDIT_KEYS = (
+    "num_steps",
+    "n_max",
+    "n_min",
+    "n_avg",
+    "source_guidance",
+    "target_guidance",
+    "null_source",
+)
+GENERATION_KEYS = ("duration_s", "num_steps", "guidance", "variations")
+OUTPUT_KEYS = ("match_loudness", "sample_rate_hz", "bit_depth")
+EFFECT_KEYS = ("plugin", "path", "plugin_name", "params")
+SAMPLE_RATES_HZ = (
+    8000,
+    11025,
+    16000,
+    22050,
+    24000,
+    32000,
+    44100,
+    48000,
+    88200,
+    96000,
+    176400,
+    192000,
+)
+BIT_DEPTHS = (16, 24, 32)
+PLUGIN_SUFFIXES = (".vst3", ".component")  # VST3 bundles and macOS Audio Units
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+MAX_GUIDANCE = 30.0  # well above any useful CFG scale; catches a slipped digit (50 for 5.0)
+
+
+def validate_file(path: Path | str) -> list[Problem]:
+    """Every problem in one preset file, at once; an empty list means the file is valid."""
+    return _parse(Path(path))[1]
+
+
+def load_preset(path: Path | str) -> Preset:
+    """The Preset in one file; PresetError carries every problem when it is not valid."""
+    preset, problems = _parse(Path(path))
+    if problems or preset is None:
+        raise PresetError(f"invalid preset file {path}", problems)
+    return preset
+
+
+def _parse(path: Path) -> tuple[Preset | None, list[Problem]]:
+    reader = Reader(path)
+    data = _read_toml(path, reader)
+    if data is None or not _version_ok(data, reader):
+        return None, reader.problems
+    preset = _preset(data, path, reader)
+    return (None if reader.problems else preset), reader.problems
+
+
+def _read_toml(path: Path, reader: Reader) -> dict[str, Any] | None:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except OSError as error:
+        reader.add("", f"cannot read the file: {error.strerror or error}")
+    except tomllib.TOMLDecodeError as error:
+        reader.add("", f"not valid TOML: {error}")
+    return None
+
+
+def _version_ok(data: dict[str, Any], reader: Reader) -> bool:
+    """False stops the reading: keys of an unknown schema version mean something else."""
+    if "schema_version" not in data:
+        reader.add("schema_version", f"missing; add schema_version = {SCHEMA_VERSION} at the top")
+        return True
+    version = data["schema_version"]
+    if version == SCHEMA_VERSION and type(version) is int:
+        return True
+    reader.add(
+        "schema_version",
+        f"unsupported schema version {version!r}; this semanticaudio "
+        f"reads schema_version = {SCHEMA_VERSION} (a newer file needs a newer release)",
+    )
+    return False
+
+
+def _preset(data: dict[str, Any], path: Path, reader: Reader) -> Preset:
+    reader.unknown_keys(data, TOP_KEYS, "")
+    kind = reader.choice(data, "kind", "", ("edit", "generate"))
+    prompts = _prompts(reader.table(data, "prompts", "") or {}, kind, reader)
+    flowedit = _section(data, "flowedit", kind, "edit", reader)
+    generation = _section(data, "generation", kind, "generate", reader)
+    # An unknown kind still checks both settings tables, so their problems show up now too.
+    return Preset(
+        name=_name(data, path, reader),
+        description=reader.text(data, "description", "", required=True) or "",
+        kind=kind or "edit",
+        source=path,
+        prompts=prompts,
+        flowedit=_flowedit(flowedit, reader) if kind != "generate" else None,
+        generation=_generation(generation, reader) if kind != "edit" else None,
+        output=_output(reader.table(data, "output", "") or {}, kind, reader),
+        effects=_effects(data.get("effects", []), path.parent, reader),
+        category=reader.text(data, "category", "", required=False),
+    )
+
+
+def _name(data: dict[str, Any], path: Path, reader: Reader) -> str:
+    name = reader.text(data, "name", "", required=True)
+    if name is None:
+        return path.stem
+    if not NAME_PATTERN.match(name):
+        reader.add("name", f"{name!r} must be lowercase letters, digits and hyphens (at most 64)")
+    elif name != path.stem:
+        reader.add(
+            "name",
+            f"{name!r} differs from the file name {path.name!r}; the name is the "
+            f"file's stem, so rename the file to {name}.toml or set name = {path.stem!r}",
+        )
+    return name
+
+
+def _section(
+    data: dict[str, Any], key: str, kind: str | None, owner: str, reader: Reader
+) -> dict[str, Any]:
+    """A settings table that belongs to one kind; present under the other kind is a problem."""
+    table = reader.table(data, key, "") or {}
+    if key in data and kind is not None and kind != owner:
+        reader.add(
+            key,
+            f"[{key}] is only read for kind = {owner!r}; this preset is kind = "
+            f"{kind!r}, so remove the table or change the kind",
+        )
+    return table
+
+
+def _prompts(table: dict[str, Any], kind: str | None, reader: Reader) -> PromptTemplates:
+    reader.unknown_keys(table, PROMPT_KEYS, "prompts")
+    if kind == "generate" and "source" in table:
+        reader.add("prompts.source", "a generate preset has no source audio; remove the key")
+    source = reader.text(table, "source", "prompts", required=False) or "{source}"
+    target = reader.text(table, "target", "prompts", required=False) or "{target}"
+    used = _template_fields("prompts.target", target, reader)
+    if kind == "edit":
+        used += _template_fields("prompts.source", source, reader)
+    elif "source" in used:
+        reader.add(
+            "prompts.target",
+            "{source} is the source audio's caption; a generate preset "
+            "has none (use {target}, the prompt)",
+        )
+    fields = sorted(set(used) - set(templates.CALLER_FIELDS))
+    defaults = _string_table(table, "defaults", fields, reader)
+    help_texts = _string_table(table, "help", sorted(set(used)), reader)
+    return PromptTemplates(source if kind == "edit" else None, target, defaults, help_texts)
+
+
+def _template_fields(key: str, template: str, reader: Reader) -> list[str]:
+    try:
+        return templates.placeholders(template)
+    except ValueError as error:
+        reader.add(key, f"bad template {template!r}: {error} (write {{{{ and }}}} for braces)")
+        return []
+
+
+def _string_table(
+    table: dict[str, Any], key: str, fields: list[str], reader: Reader
+) -> MappingProxyType[str, str]:
+    """prompts.defaults / prompts.help: text values keyed by a placeholder the templates use."""
+    values = reader.table(table, key, "prompts") or {}
+    for name, value in values.items():
+        if key == "defaults" and name in templates.CALLER_FIELDS:
+            reader.add(
+                f"prompts.defaults.{name}",
+                f"{{{name}}} is the caller's prompt and cannot have a default",
+            )
+        elif name not in fields:
+            reader.add(
+                f"prompts.{key}.{name}",
+                f"no template uses {{{name}}}; template fields: {', '.join(fields) or 'none'}",
+                suggest(name, fields),
+            )
+        elif not isinstance(value, str):
+            reader.add(f"prompts.{key}.{name}", f"expected a string, got {value!r}")
+    return MappingProxyType({k: v for k, v in values.items() if isinstance(v, str)})
+
+
+def _flowedit(table: dict[str, Any], reader: Reader) -> FlowEditSettings:
+    reader.unknown_keys(table, FLOWEDIT_KEYS, "flowedit")
+    base, p = FlowEditSettings(), "flowedit"
+    num_steps = reader.integer(table, "num_steps", p, base.num_steps, 1, 1000)
+    n_max = reader.integer(table, "n_max", p, base.n_max, 1, num_steps)
+    n_min = reader.integer(table, "n_min", p, base.n_min, 0, num_steps)
+    if n_min >= n_max:
+        reader.add(
+            "flowedit.n_min",
+            f"n_min ({n_min}) must be below n_max ({n_max}): FlowEdit "
+            "runs the steps from n_max down to n_min",
+        )
+    return FlowEditSettings(
+        num_steps=num_steps,
+        n_max=n_max,
+        n_min=n_min,
+        n_avg=reader.integer(table, "n_avg", p, base.n_avg, 1, 64),
+        source_guidance=reader.number(
+            table, "source_guidance", p, base.source_guidance, 0.0, MAX_GUIDANCE
+        ),
+        target_guidance=reader.number(
+            table, "target_guidance", p, base.target_guidance, 0.0, MAX_GUIDANCE
+        ),
+        null_source=reader.boolean(table, "null_source", p, base.null_source),
+    )
+
+
+def _generation(table: dict[str, Any], reader: Reader) -> GenerationSettings:
+    reader.unknown_keys(table, GENERATION_KEYS, "generation")
+    base, p = GenerationSettings(), "generation"
+    return GenerationSettings(
+        duration_s=reader.number(table, "duration_s", p, base.duration_s, 0.1, 300.0),
+        num_steps=reader.integer(table, "num_steps", p, base.num_steps, 1, 1000),
+        guidance=reader.number(table, "guidance", p, base.guidance, 0.0, MAX_GUIDANCE),
+        variations=reader.integer(table, "variations", p, base.variations, 1, 16),
+    )
+
+
+def _output(table: dict[str, Any], kind: str | None, reader: Reader) -> OutputSettings:
+    reader.unknown_keys(table, OUTPUT_KEYS, "output")
+    match = reader.boolean(table, "match_loudness", "output", kind == "edit")
+    if match and kind == "generate":
+        reader.add(
+            "output.match_loudness",
+            "a generate preset has no source to match; set it to false or remove it",
+        )
+    rate = table.get("sample_rate_hz")
+    if rate is not None and (type(rate) is not int or rate not in SAMPLE_RATES_HZ):
+        reader.add(
+            "output.sample_rate_hz",
+            f"expected one of {SAMPLE_RATES_HZ} (omit the key "
+            f"to keep the source's or the model's rate), got {rate!r}",
+        )
+        rate = None
+    depth = table.get("bit_depth", 24)
+    if type(depth) is not int or depth not in BIT_DEPTHS:
+        reader.add("output.bit_depth", f"expected 16, 24 or 32 (32-bit float), got {depth!r}")
+        depth = 24
+    return OutputSettings(match_loudness=match, sample_rate_hz=rate, bit_depth=depth)
+
+
+def _effects(value: Any, base: Path, reader: Reader) -> tuple[EffectSpec, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        reader.add("effects", "expected an array of tables, one [[effects]] block per plug-in")
+        return ()
+    return tuple(_effect(item, f"effects[{i}]", base, reader) for i, item in enumerate(value))
+
+
+def _effect(table: dict[str, Any], key: str, base: Path, reader: Reader) -> EffectSpec:
+    reader.unknown_keys(table, EFFECT_KEYS, key)
+    params = reader.table(table, "params", key) or {}
+    plugin = reader.text(table, "plugin", key, required=False)
+    path_text = reader.text(table, "path", key, required=False)
+    if ("plugin" in table) == ("path" in table):
+        reader.add(
+            key, "give exactly one of `plugin` (a pedalboard built-in) or `path` (a VST3/AU file)"
+        )
+    if plugin is not None:
+        reader.problems.extend(check_builtin(plugin, params, reader.file, key))
+        if "plugin_name" in table:
+            reader.add(f"{key}.plugin_name", "only used with `path`; remove it")
+        return EffectSpec(plugin=plugin, params=MappingProxyType(dict(params)))
+    path = resolve_path(path_text, base) if path_text else None
+    if path is not None:
+        _check_external(path, params, key, reader)
+    plugin_name = reader.text(table, "plugin_name", key, required=False)
+    return EffectSpec(path=path, plugin_name=plugin_name, params=MappingProxyType(dict(params)))
+
+
+def _check_external(path: Path, params: dict[str, Any], key: str, reader: Reader) -> None:
+    if path.suffix.lower() not in PLUGIN_SUFFIXES:
+        reader.add(
+            f"{key}.path",
+            f"{str(path)!r} is not a plug-in; expected a file ending in "
+            f"{' or '.join(PLUGIN_SUFFIXES)}",
+        )
+    elif not path.exists():
+        reader.add(f"{key}.path", f"plug-in {path.stem!r} not found at {path}")
+    for name, value in params.items():
+        if not isinstance(value, bool | int | float | str):
+            reader.add(
+                f"{key}.params.{name}", f"expected a number, boolean or string, got {value!r}"
+            )

@@ -1,0 +1,112 @@
+"""The preset data model: frozen settings dataclasses, problems and the preset error.
+
+Only `semanticaudio.bridge.presets.loader` turns TOML into these classes; everything else reads
+them. Every key is documented in docs/presets.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Literal
+
+SCHEMA_VERSION = 1
+
+Kind = Literal["edit", "generate"]
+ParamValue = float | int | bool | str
+
+# The paper's defaults (SemanticAudio §3.4 and appendix A: 50 Euler steps, the last n_min = 10
+# steps are plain target sampling, source at unit guidance, target guidance 5–7).
+PAPER_NUM_STEPS = 50
+PAPER_N_MIN = 10
+PAPER_SOURCE_GUIDANCE = 1.0  # "unit CFG on the source direction"
+PAPER_TARGET_GUIDANCE = 5.0  # appendix A; §3.4 quotes 7.0
+PAPER_PLANNER_GUIDANCE = 4.5  # generation, semantic planner CFG
+# FlowEdit's published SD3 setting skips the noisiest 17 of 50 steps; the paper does not restate it.
+DEFAULT_N_MAX = 33
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a preset file: where, which key, what, and a suggestion if any."""
+
+    file: Path
+    key: str
+    message: str
+    suggestion: str | None = None
+
+    def __str__(self) -> str:
+        hint = f" (did you mean {self.suggestion!r}?)" if self.suggestion else ""
+        where = f"{self.file}: {self.key}" if self.key else f"{self.file}"
+        return f"{where}: {self.message}{hint}"
+
+
+class PresetError(Exception):
+    """A preset could not be loaded, found, filled or built; `problems` lists every reason."""
+
+    def __init__(self, message: str, problems: tuple[Problem, ...] | list[Problem] = ()) -> None:
+        self.problems = tuple(problems)
+        details = "".join(f"\n  - {p}" for p in self.problems)
+        super().__init__(message + details)
+
+
+@dataclass(frozen=True)
+class PromptTemplates:
+    """`str.format` templates; `{source}` / `{target}` are the caller's prompts, others are fields.
+
+    `source` is None for generate presets (there is no source audio).
+    """
+
+    source: str | None
+    target: str
+    defaults: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    help: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class FlowEditSettings:
+    """FlowEdit in the semantic space: steps n_max … n_min of a num_steps grid (REFERENCE.md)."""
+
+    num_steps: int = PAPER_NUM_STEPS
+    n_max: int = DEFAULT_N_MAX
+    n_min: int = PAPER_N_MIN
+    n_avg: int = 1
+    source_guidance: float = PAPER_SOURCE_GUIDANCE
+    target_guidance: float = PAPER_TARGET_GUIDANCE
+    null_source: bool = False  # True: the source velocity uses the null condition, not a caption
+
+
+@dataclass(frozen=True)
+class GenerationSettings:
+    """Text-to-audio settings: clip length (s), planner steps, CFG scale, takes per request."""
+
+    duration_s: float = 10.0  # AudioCaps clips are 10 s
+    num_steps: int = PAPER_NUM_STEPS
+    guidance: float = PAPER_PLANNER_GUIDANCE
+    variations: int = 1
+
+
+@dataclass(frozen=True)
+class OutputSettings:
+    """How the result is written: loudness matched to the source, rate (None: keep), bit depth."""
+
+    match_loudness: bool = True
+    sample_rate_hz: int | None = None
+    bit_depth: Literal[16, 24, 32] = 24  # 32 means 32-bit float
+
+
+@dataclass(frozen=True)
+class EffectSpec:
+    """One effect: a pedalboard built-in by class name, or a VST3/AU plug-in by file path."""
+
+    plugin: str | None = None
+    path: Path | None = None
+    plugin_name: str | None = None  # picks one plug-in inside a multi-plug-in bundle
+    params: Mapping[str, ParamValue] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def label(self) -> str:
+        """A name for messages: the class name or the plug-in path."""
+        return self.plugin if self.plugin else str(self.path)
