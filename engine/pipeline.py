@@ -108,17 +108,11 @@ class Pipeline:
         # 1. Check the request and resolve the defaults.
         sampling = self.checkpoint.config.sampling
         two_stage = self.model.is_two_stage
-        steps = check_steps(
-            num_steps or (sampling.planner_steps if two_stage else sampling.base_steps)
-        )
-        scale = check_guidance(
-            guidance
-            if guidance is not None
-            else sampling.planner_guidance
-            if two_stage
-            else sampling.base_guidance
-        )
-        synth = check_steps(synth_steps or sampling.synth_steps) if two_stage else 0
+        default_steps = sampling.planner_steps if two_stage else sampling.base_steps
+        default_scale = sampling.planner_guidance if two_stage else sampling.base_guidance
+        steps = check_steps(_default(num_steps, default_steps))
+        scale = check_guidance(_default(guidance, default_scale))
+        synth = check_steps(_default(synth_steps, sampling.synth_steps)) if two_stage else 0
         duration_s = check_duration(duration_s, self.min_duration_s, self.max_duration_s)
         variations = check_variations(variations, self.max_variations)
         seed, generator = _generator(seed)
@@ -249,7 +243,7 @@ class Pipeline:
             None if range_s is None else regions.check_range(range_s, len(source) / sample_rate_hz)
         )
         variations = check_variations(variations, self.max_variations)
-        synth = check_steps(synth_steps or self.checkpoint.config.sampling.synth_steps)
+        synth = check_steps(_default(synth_steps, self.checkpoint.config.sampling.synth_steps))
         seed, generator = _generator(seed)
         edit_steps = settings.n_max
         reporter = StepReporter(
@@ -367,6 +361,10 @@ class Pipeline:
         if self.dtype == torch.float32:
             return contextlib.nullcontext()
         return torch.autocast(self.device.type, dtype=self.dtype)
+
+
+def _default(value, default):
+    return default if value is None else value
 
 
 def _generator(seed: int | None) -> tuple[int, torch.Generator]:

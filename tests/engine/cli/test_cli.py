@@ -1,0 +1,76 @@
+import subprocess
+import sys
+
+import pytest
+import soundfile
+
+from semanticaudio.engine.cli import main
+
+
+def test_help_imports_nothing_heavy():
+    code = (
+        "import sys\n"
+        "from semanticaudio.engine.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('torch', 'transformers', 'dac', 'numpy') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "HEAVY []" in out.stdout
+    assert "generate" in out.stdout and "edit" in out.stdout
+
+
+def test_generate_edit_and_info_from_the_command_line(tiny_checkpoint_dir, tmp_path, capsys):
+    out = tmp_path / "dog.wav"
+    argv = ["generate", "a dog barks twice", "--duration", "1.5", "--seed", "1",
+            "--variations", "2", "-o", str(out), "--model", str(tiny_checkpoint_dir)]
+    assert main(argv) == 0
+    paths = capsys.readouterr().out.split()
+    assert paths == [str(tmp_path / "dog_v1.wav"), str(tmp_path / "dog_v2.wav")]
+    info = soundfile.info(paths[0])
+    assert info.samplerate == 16000 and info.frames == 24000 and info.subtype == "PCM_24"
+
+    edited = tmp_path / "edited.wav"
+    assert main(["edit", paths[0], "--source", "a dog barks twice", "--target", "a cat meows",
+                 "--range", "0.5", "1.0", "-o", str(edited), "--seed", "2",
+                 "--model", str(tiny_checkpoint_dir)]) == 0
+    assert soundfile.info(str(edited)).frames == 24000
+
+    assert main(["info", str(tiny_checkpoint_dir)]) == 0
+    text = capsys.readouterr().out
+    assert "tiny-semanticaudio" in text and "planner" in text and "16000 Hz" in text
+
+
+def test_outputs_are_never_overwritten(tiny_checkpoint_dir, tmp_path, capsys):
+    out = tmp_path / "keep.wav"
+    out.write_bytes(b"precious")
+    code = main(["generate", "rain", "--duration", "0.5", "-o", str(out),
+                 "--model", str(tiny_checkpoint_dir)])
+    assert code == 1 and out.read_bytes() == b"precious"
+    assert "exists; choose another name or pass --overwrite" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["generate", "rain", "--duration", "99"], "duration must be from 0.5 to 30.0"),
+        (["edit", "/nonexistent.wav", "--target", "x"], "is not a readable audio file"),
+        (["info"], "name a checkpoint folder"),
+        (["info", "--size", "huge"], "unknown size 'huge'"),
+    ],
+)
+def test_errors_are_plain_words_with_a_non_zero_exit(tiny_checkpoint_dir, argv, message, capsys):
+    if argv[0] in ("generate",):
+        argv = [*argv, "--model", str(tiny_checkpoint_dir)]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_init_tiny_then_info_through_the_installed_entry_point(tmp_path):
+    folder = tmp_path / "tiny"
+    subprocess.run(["sa", "init-tiny", str(folder)], check=True, capture_output=True)
+    out = subprocess.run(["sa", "info", "--size", "paper"], check=True, capture_output=True,
+                         text=True).stdout
+    assert "planner: 610.1 M parameters" in out
+    assert (folder / "config.json").is_file() and (folder / "model.safetensors").is_file()

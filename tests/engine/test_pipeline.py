@@ -1,0 +1,139 @@
+"""The pipelines end to end on the tiny random checkpoints."""
+
+import math
+
+import pytest
+import torch
+
+from semanticaudio.engine.errors import Cancelled, EngineError
+from semanticaudio.engine.pipeline import load_pipeline
+from semanticaudio.engine.regions import CROSSFADE_S
+
+RATE = 16000
+
+
+@pytest.fixture(scope="module")
+def base_pipeline(tiny_base_checkpoint_dir):
+    return load_pipeline(tiny_base_checkpoint_dir, device="cpu")
+
+
+@pytest.mark.parametrize("duration_s", [0.5, 1.37, 3.0])
+def test_generate_cuts_to_the_exact_sample_count(tiny_pipeline, duration_s):
+    result = tiny_pipeline.generate("a bell rings", duration_s, seed=3)
+    assert result.sample_rate_hz == RATE
+    assert result.waveforms.shape == (1, round(duration_s * RATE))
+    frames = math.ceil(duration_s * 25)
+    assert result.semantic_latents.shape == (1, frames, 8)
+    assert result.acoustic_latents.shape == (1, frames, 8)
+    assert torch.isfinite(result.waveforms).all() and result.waveforms.abs().max() <= 1
+
+
+def test_thirty_seconds_is_accepted(tiny_pipeline):
+    result = tiny_pipeline.generate("rain", 30.0, seed=0, num_steps=1, synth_steps=1)
+    assert result.waveforms.shape == (1, 30 * RATE)
+
+
+def test_a_seed_gives_bit_identical_output_and_variations_differ(tiny_pipeline):
+    a = tiny_pipeline.generate("a dog barks", 1.0, seed=7, variations=3)
+    b = tiny_pipeline.generate("a dog barks", 1.0, seed=7, variations=3)
+    assert torch.equal(a.waveforms, b.waveforms) and a.seed == 7
+    assert a.waveforms.shape[0] == 3
+    assert not torch.equal(a.waveforms[0], a.waveforms[1])
+    c = tiny_pipeline.generate("a dog barks", 1.0, seed=8)
+    assert not torch.equal(a.waveforms[0], c.waveforms[0])
+
+
+def test_the_prompt_and_guidance_change_the_plan(tiny_pipeline):
+    a = tiny_pipeline.generate("a dog barks", 1.0, seed=1)
+    b = tiny_pipeline.generate("heavy rain on a roof", 1.0, seed=1)
+    c = tiny_pipeline.generate("a dog barks", 1.0, seed=1, guidance=1.0)
+    assert not torch.allclose(a.semantic_latents, b.semantic_latents)
+    assert not torch.allclose(a.semantic_latents, c.semantic_latents)
+
+
+def test_progress_runs_through_every_stage_and_cancel_stops_early(tiny_pipeline):
+    seen = []
+    tiny_pipeline.generate("wind", 1.0, seed=0, progress=lambda f, s: seen.append((f, s)))
+    assert [s for _, s in seen] == ["plan"] * 4 + ["synthesize"] * 3 + ["decode"]
+    assert seen[-1][0] == 1.0 and all(a[0] < b[0] for a, b in zip(seen, seen[1:], strict=False))
+    calls = []
+    with pytest.raises(Cancelled):
+        tiny_pipeline.generate(
+            "wind", 1.0, seed=0, progress=lambda f, s: calls.append(s),
+            should_cancel=lambda: len(calls) >= 2,
+        )
+    assert len(calls) == 2
+
+
+def test_edit_keeps_length_and_rate_and_is_deterministic(tiny_pipeline):
+    source = 0.1 * torch.randn(int(1.3 * 44100), generator=torch.Generator().manual_seed(0))
+    a = tiny_pipeline.edit(source, 44100, "a cat meows", "a dog barks", seed=4, variations=2)
+    b = tiny_pipeline.edit(source, 44100, "a cat meows", "a dog barks", seed=4, variations=2)
+    assert a.waveforms.shape == (2, len(source)) and a.sample_rate_hz == 44100
+    assert torch.equal(a.waveforms, b.waveforms)
+    assert a.source_latent.shape == (1, math.ceil(1.3 * 25), 8)
+
+
+def test_region_edit_leaves_the_outside_untouched_apart_from_the_crossfade(tiny_pipeline):
+    source = 0.2 * torch.randn(2 * RATE, generator=torch.Generator().manual_seed(1))
+    start_s, end_s = 0.6, 1.4
+    result = tiny_pipeline.edit(source, RATE, "a bell", None, range_s=(start_s, end_s), seed=0)
+    edited = result.waveforms[0]
+    margin = int((CROSSFADE_S / 2) * RATE) + 1
+    before, after = int(start_s * RATE) - margin, int(end_s * RATE) + margin
+    assert CROSSFADE_S <= 0.05
+    assert torch.equal(edited[:before], source[:before])
+    assert torch.equal(edited[after:], source[after:])
+    assert not torch.allclose(edited[int(0.8 * RATE):int(1.2 * RATE)],
+                              source[int(0.8 * RATE):int(1.2 * RATE)])
+
+
+def test_base_model_generates_and_edits_in_the_acoustic_space(base_pipeline):
+    generated = base_pipeline.generate("a bell rings", 1.0, seed=0)
+    assert generated.semantic_latents is None and generated.waveforms.shape == (1, RATE)
+    edited = base_pipeline.edit(generated.waveforms[0], RATE, "a gong", "a bell rings", seed=0)
+    assert edited.waveforms.shape == (1, RATE) and edited.semantic_latents is None
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"duration_s": 0.2}, "duration must be from 0.5 to 30.0"),
+        ({"duration_s": 31}, "duration must be from 0.5 to 30.0"),
+        ({"duration_s": float("nan")}, "duration"),
+        ({"prompt": "  "}, "prompt must be non-empty"),
+        ({"variations": 0}, "variations must be a whole number from 1 to 8"),
+        ({"num_steps": 0}, "steps must be a whole number"),
+        ({"guidance": -1.0}, "guidance must be a number"),
+        ({"seed": -5}, "seed must be a whole number"),
+    ],
+)
+def test_bad_generate_requests_teach(tiny_pipeline, kwargs, message):
+    request = {"prompt": "rain", "duration_s": 1.0, **kwargs}
+    with pytest.raises(EngineError, match=message):
+        tiny_pipeline.generate(request.pop("prompt"), request.pop("duration_s"), **request)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"range_s": (0.8, 0.2)}, r"range \(0.8, 0.2\) must satisfy"),
+        ({"range_s": (0.0, 5.0)}, "must satisfy"),
+        ({"n_max": 60}, "n_min ≤ n_max ≤ num_steps"),
+        ({"waveform": torch.zeros(100)}, "the audio lasts 0.006 s"),
+        ({"waveform": torch.full((RATE,), float("nan"))}, "NaN"),
+        ({"waveform": torch.zeros(2, RATE)}, "mono waveform"),
+    ],
+)
+def test_bad_edit_requests_teach(tiny_pipeline, kwargs, message):
+    request = {"waveform": torch.zeros(RATE), **kwargs}
+    with pytest.raises(EngineError, match=message):
+        tiny_pipeline.edit(request.pop("waveform"), RATE, "a bell", **request)
+
+
+def test_missing_default_model_says_what_to_do(monkeypatch, tmp_path):
+    from semanticaudio.engine import pipeline
+
+    monkeypatch.setattr(pipeline, "DEFAULT_MODEL_DIR", tmp_path / "absent")
+    with pytest.raises(EngineError, match="pass --model DIR"):
+        load_pipeline(None)
