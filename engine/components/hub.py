@@ -28,7 +28,7 @@ class MissingWeightsError(FileNotFoundError):
         self.searched = tuple(searched)
         self.hint = hint
         lines = [
-            f"cannot load {source!r}: missing {', '.join(self.missing)}",
+            f"cannot load {source!r}: missing {'; '.join(self.missing)}",
             *(f"  looked in: {place}" for place in self.searched),
             f"  to fix: {hint}",
         ]
@@ -57,7 +57,7 @@ def download_hint(path_or_id: str, files: Sequence[str]) -> str:
     return (
         f"on a connected machine run `hf download {repo}` (older huggingface_hub: "
         f"`huggingface-cli download {repo}`) and copy its cache folder into {hub_cache_dir()}, "
-        f"or pass a local folder that holds {', '.join(files)}"
+        f"or pass a local folder that holds {'; '.join(files)}"
     )
 
 
