@@ -2,8 +2,9 @@
 
 A thin wrapper over transformers' ``PeAudioFrameLevelModel``; ``get_audio_embeds`` gives one
 embedding per hop of its DAC-style front end (hop 1920 at 48 kHz → 25 frames/s). The model's
-rate and hop come from the checkpoint's ``preprocessor_config.json`` (the feature extractor's
-``sampling_rate`` and ``hop_length``), as published in ``facebook/pe-a-frame-large``.
+rate and hop come from the checkpoint's feature-extractor settings (``sampling_rate``,
+``hop_length``): ``processor_config.json`` with a nested ``feature_extractor`` entry, as the
+published ``facebook/pe-a-frame-*`` repositories have it, or a flat ``preprocessor_config.json``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from semanticaudio.engine.components.hub import (
 from semanticaudio.engine.components.waveform import check_mono, pad_to_hop
 
 PUBLISHED_ID = "facebook/pe-a-frame-large"  # the paper's PE-A-Frame-Large
-PREPROCESSOR_FILE = "preprocessor_config.json"
+PROCESSOR_FILES = ("processor_config.json", "preprocessor_config.json")
 
 
 class PeAudioFrameEncoder(SemanticEncoder):
@@ -56,25 +57,26 @@ class PeAudioFrameEncoder(SemanticEncoder):
 
     @classmethod
     def from_pretrained(cls, path_or_id: str = PUBLISHED_ID) -> PeAudioFrameEncoder:
-        """Load from a folder or a cached hub id (config.json, model.safetensors, preprocessor)."""
+        """Load from a folder or a cached hub id (config.json, model.safetensors, processor)."""
         from transformers import PeAudioFrameLevelModel
 
-        required = [SAFETENSORS_WEIGHTS, ("config.json",), (PREPROCESSOR_FILE,)]
+        required = [SAFETENSORS_WEIGHTS, ("config.json",), PROCESSOR_FILES]
         folder = resolve_folder(str(path_or_id), required)
         model = load_transformers_model(PeAudioFrameLevelModel, folder)
-        preprocessor = json.loads((folder / PREPROCESSOR_FILE).read_text())
-        _check_hop(preprocessor, model, folder)
-        return cls(model, preprocessor["sampling_rate"])
+        sample_rate_hz = _read_sample_rate(folder, model)
+        return cls(model, sample_rate_hz)
 
     def save_pretrained(self, folder: str | Path) -> None:
-        """Write config.json, model.safetensors and preprocessor_config.json into ``folder``."""
+        """Write config.json, model.safetensors and processor_config.json (hub layout)."""
         from transformers import PeAudioFeatureExtractor
 
         self.model.save_pretrained(folder)
         extractor = PeAudioFeatureExtractor(
             sampling_rate=self.sample_rate_hz, hop_length=self.hop_length
         )
-        extractor.save_pretrained(folder)
+        settings = {"feature_extractor": extractor.to_dict(), "processor_class": "PeAudioProcessor"}
+        text = json.dumps(settings, indent=2, sort_keys=True) + "\n"
+        (Path(folder) / PROCESSOR_FILES[0]).write_text(text)
 
     @classmethod
     def build_tiny(cls, seed: int = 0, **overrides) -> PeAudioFrameEncoder:
@@ -121,14 +123,17 @@ def _tiny_audio_config(ratios: list[int], sample_rate_hz: int) -> dict:
     }
 
 
-def _check_hop(preprocessor: dict, model, folder: Path) -> None:
-    """The feature extractor's hop must be the model's front-end hop, else frames misalign."""
+def _read_sample_rate(folder: Path, model) -> int:
+    """The feature extractor's sampling rate; its hop must be the model's front-end hop."""
+    path = next(folder / name for name in PROCESSOR_FILES if (folder / name).is_file())
+    settings = json.loads(path.read_text())
+    settings = settings.get("feature_extractor", settings)  # processor files nest it
+    if "sampling_rate" not in settings:
+        raise ValueError(f"{path} has no 'sampling_rate' entry for the feature extractor")
     model_hop = int(model.config.audio_config.dac_config.hop_length)
-    if "sampling_rate" not in preprocessor:
-        raise ValueError(f"{folder / PREPROCESSOR_FILE} has no 'sampling_rate' entry")
-    if int(preprocessor.get("hop_length", model_hop)) != model_hop:
+    if int(settings.get("hop_length", model_hop)) != model_hop:
         raise ValueError(
-            f"{folder / PREPROCESSOR_FILE} says hop_length {preprocessor['hop_length']}, but the "
-            f"model's front end downsamples by {model_hop}; they must agree"
+            f"{path} says hop_length {settings['hop_length']}, but the model's front end "
+            f"downsamples by {model_hop}; they must agree or frames would misalign"
         )
-
+    return int(settings["sampling_rate"])

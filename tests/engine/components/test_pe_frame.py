@@ -1,9 +1,11 @@
 """PE-A-Frame wrapper: frames at 25 fps, resampling, exact save/load, required files."""
 
+import json
+
 import pytest
 import torch
 from semanticaudio.engine.components.hub import MissingWeightsError
-from semanticaudio.engine.components.pe_frame import PREPROCESSOR_FILE, PeAudioFrameEncoder
+from semanticaudio.engine.components.pe_frame import PROCESSOR_FILES, PeAudioFrameEncoder
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +36,7 @@ def test_other_rates_are_resampled_to_the_model_rate(encoder):
 
 def test_save_with_save_pretrained_load_with_from_pretrained_exact(encoder, tmp_path):
     encoder.save_pretrained(tmp_path)
-    assert {"config.json", "model.safetensors", PREPROCESSOR_FILE} <= {
+    assert {"config.json", "model.safetensors", "processor_config.json"} <= {
         p.name for p in tmp_path.iterdir()
     }
     loaded = PeAudioFrameEncoder.from_pretrained(str(tmp_path))
@@ -47,12 +49,32 @@ def test_save_with_save_pretrained_load_with_from_pretrained_exact(encoder, tmp_
                                    rtol=0, atol=0)
 
 
-def test_missing_preprocessor_config_is_named(encoder, tmp_path):
+def test_flat_preprocessor_config_is_read_too(encoder, tmp_path):
     encoder.save_pretrained(tmp_path)
-    (tmp_path / PREPROCESSOR_FILE).unlink()
+    nested = json.loads((tmp_path / "processor_config.json").read_text())
+    assert nested["feature_extractor"]["sampling_rate"] == 16_000  # the published layout
+    flat = {**nested["feature_extractor"], "sampling_rate": 8_000, "hop_length": 640}
+    (tmp_path / "processor_config.json").unlink()
+    (tmp_path / "preprocessor_config.json").write_text(json.dumps(flat))
+    loaded = PeAudioFrameEncoder.from_pretrained(str(tmp_path))
+    assert (loaded.sample_rate_hz, loaded.frame_rate_hz) == (8_000, 12.5)
+
+
+def test_a_hop_that_disagrees_with_the_model_is_refused(encoder, tmp_path):
+    encoder.save_pretrained(tmp_path)
+    (tmp_path / "processor_config.json").write_text(
+        json.dumps({"feature_extractor": {"sampling_rate": 16_000, "hop_length": 1920}})
+    )
+    with pytest.raises(ValueError, match=r"hop_length 1920, but the model's front end .* 640"):
+        PeAudioFrameEncoder.from_pretrained(str(tmp_path))
+
+
+def test_missing_processor_config_is_named(encoder, tmp_path):
+    encoder.save_pretrained(tmp_path)
+    (tmp_path / "processor_config.json").unlink()
     with pytest.raises(MissingWeightsError) as caught:
         PeAudioFrameEncoder.from_pretrained(str(tmp_path))
-    assert caught.value.missing == (PREPROCESSOR_FILE,)
+    assert caught.value.missing == (" or ".join(PROCESSOR_FILES),)
     assert str(tmp_path) in str(caught.value)
 
 
