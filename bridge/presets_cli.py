@@ -1,6 +1,7 @@
 """`sa presets list|show|check`: look at and check presets from the command line.
 
-The `sa` CLI wires this in with `add_presets_parser(subparsers)`; `main(argv)` runs it alone:
+The `sa` CLI wires this in with `add_presets_parser(subparsers)` or, in its COMMANDS table, with
+`register(parser)`; `main(argv)` runs it alone:
 `python -m semanticaudio.bridge.presets_cli list`.
 """
 
@@ -25,9 +26,14 @@ def add_presets_parser(subparsers: argparse._SubParsersAction) -> argparse.Argum
     parser = subparsers.add_parser(
         "presets", help="list, show and check presets", description=__doc__.splitlines()[0]
     )
-    _add_actions(parser)
-    parser.set_defaults(func=run_presets)
+    register(parser)
     return parser
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    """Fill an existing `presets` parser (the `sa` COMMANDS convention: args.run(args))."""
+    _add_actions(parser)
+    parser.set_defaults(func=run_presets, run=run_presets)
 
 
 def _add_actions(parser: argparse.ArgumentParser) -> None:

@@ -2,7 +2,7 @@
 
 lib = PresetLibrary.load()             # built-ins + the user's config folder
 preset = lib.get("weather-change")
-source, target = preset.fill_prompts("a car passes by", weather="snow")
+source, target = preset.fill_prompts("a car passes by", "snow")  # "... in snow"
 board = preset.build_chain()           # pedalboard.Pedalboard
 """
 

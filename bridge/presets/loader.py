@@ -182,8 +182,8 @@ def _prompts(table: dict[str, Any], kind: str | None, reader: Reader) -> PromptT
             "{source} is the source audio's caption; a generate preset "
             "has none (use {target}, the prompt)",
         )
-    fields = sorted(set(used) - set(templates.CALLER_FIELDS))
-    defaults = _string_table(table, "defaults", fields, reader)
+    # {target} may have a default (the DAW's target box left empty); {source} is the recording.
+    defaults = _string_table(table, "defaults", sorted(set(used) - {"source"}), reader)
     help_texts = _string_table(table, "help", sorted(set(used)), reader)
     return PromptTemplates(source if kind == "edit" else None, target, defaults, help_texts)
 
@@ -202,10 +202,10 @@ def _string_table(
     """prompts.defaults / prompts.help: text values keyed by a placeholder the templates use."""
     values = reader.table(table, key, "prompts") or {}
     for name, value in values.items():
-        if key == "defaults" and name in templates.CALLER_FIELDS:
+        if key == "defaults" and name == "source":
             reader.add(
-                f"prompts.defaults.{name}",
-                f"{{{name}}} is the caller's prompt and cannot have a default",
+                "prompts.defaults.source",
+                "{source} is the source audio's caption and cannot have a default",
             )
         elif name not in fields:
             reader.add(

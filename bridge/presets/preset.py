@@ -50,7 +50,7 @@ class Preset:
         """(source, target) prompts for this preset; source None means null conditioning.
 
         source_prompt is the source audio's caption, target_prompt the caller's target text (for
-        a generate preset, the prompt); other fields fill named placeholders such as {weather}.
+        a generate preset, the prompt); other fields fill named placeholders such as {mic}.
         """
         values = self._values(source_prompt, target_prompt, fields)
         target = self._fill("target", self.prompts.target, values)

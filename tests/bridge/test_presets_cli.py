@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from semanticaudio.bridge.presets import builtin_dir
-from semanticaudio.bridge.presets_cli import add_presets_parser, main, run_presets
+from semanticaudio.bridge.presets_cli import add_presets_parser, main, register, run_presets
 
 BROKEN = """\
 schema_version = 1
@@ -104,3 +104,12 @@ def test_wires_into_a_parent_parser(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert args.func is run_presets
     assert args.func(args) == 0
     assert 'plugin = "GSMFullRateCompressor"' in capsys.readouterr().out
+
+
+def test_registers_in_the_sa_commands_table(capsys: pytest.CaptureFixture[str]) -> None:
+    parser = argparse.ArgumentParser(prog="sa")
+    register(parser.add_subparsers(dest="command").add_parser("presets"))
+    args = parser.parse_args(["presets", "check", str(builtin_dir() / "chains")])
+    assert args.run(args) == 0
+    count = len(list((builtin_dir() / "chains").glob("*.toml")))
+    assert f"checked {count} file(s): {count} valid" in capsys.readouterr().out

@@ -102,3 +102,15 @@ def test_generate_preset_fills_the_target_only(tmp_path: Path) -> None:
 def test_braces_in_a_callers_prompt_are_kept_literally(tmp_path: Path) -> None:
     _, target = _preset(tmp_path).fill_prompts("a {loud} car", sound="{where}")
     assert target == "a {loud} car far away, with {where}"
+
+
+def test_target_default_fills_an_empty_target_box(tmp_path: Path) -> None:
+    text = (
+        EDIT.replace('"{source} {where}, with {sound}"', '"{source} in {target}"')
+        .replace('where = "far away"', 'target = "heavy rain"')
+        .replace("sound = ", "target = ")
+    )
+    preset = _preset(tmp_path, text)
+    assert preset.fill_prompts("a car")[1] == "a car in heavy rain"
+    assert preset.fill_prompts("a car", "  ")[1] == "a car in heavy rain"
+    assert preset.fill_prompts("a car", "snow.")[1] == "a car in snow"

@@ -292,9 +292,9 @@ def test_bad_templates_are_problems(tmp_path: Path, target: str, expected: str) 
     assert expected in _problems(tmp_path, text)["prompts.target"].message
 
 
-def test_default_for_the_callers_prompt_is_refused(tmp_path: Path) -> None:
+def test_default_for_the_source_caption_is_refused(tmp_path: Path) -> None:
     text = VALID_EDIT.replace('weather = "rain"', 'weather = "rain"\nsource = "x"')
-    assert "caller's prompt" in _problems(tmp_path, text)["prompts.defaults.source"].message
+    assert "cannot have a default" in _problems(tmp_path, text)["prompts.defaults.source"].message
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ import pytest
 from semanticaudio.bridge.presets import (
     BUILTIN_PLUGINS,
     Preset,
+    PresetError,
     PresetLibrary,
     builtin_dir,
     load_preset,
@@ -17,6 +18,7 @@ from semanticaudio.bridge.presets import (
     validate_file,
 )
 from semanticaudio.bridge.presets.render import to_toml
+from semanticaudio.bridge.presets.templates import placeholders
 
 SAMPLE_RATE_HZ = 48_000
 SHIPPED = sorted(builtin_dir().glob("*/*.toml"))
@@ -159,11 +161,25 @@ def test_templates_fill(path: Path) -> None:
     assert ("a cat meows" in target) == ("{target}" in preset.prompts.target)
 
 
-def test_every_field_without_default_has_help() -> None:
-    for path in SHIPPED:
-        preset = load_preset(path)
-        for field in preset.fields():
-            assert field in preset.prompts.defaults or field in preset.prompts.help, (path, field)
+@pytest.mark.parametrize("path", EDIT_FILES, ids=lambda p: p.stem)
+def test_edit_placeholders_tell_the_user_what_to_type(path: Path) -> None:
+    preset = load_preset(path)
+    for name in placeholders(preset.prompts.target):
+        assert name == "source" or name in preset.prompts.help, name
+    assert ("default" in preset.description) == ("target" in preset.prompts.defaults)
+
+
+@pytest.mark.parametrize("path", EDIT_FILES, ids=lambda p: p.stem)
+def test_empty_target_box_uses_the_default_or_says_what_to_type(path: Path) -> None:
+    preset = load_preset(path)
+    if "target" in preset.prompts.defaults:
+        _, target = preset.fill_prompts("a car passes by", "")
+        assert target.startswith("a car passes by")
+        assert preset.prompts.defaults["target"] in target
+    else:
+        with pytest.raises(PresetError, match="target_prompt") as caught:
+            preset.fill_prompts("a car passes by", "")
+        assert preset.prompts.help["target"] in str(caught.value)
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
