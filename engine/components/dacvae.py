@@ -212,7 +212,9 @@ class DacVae(AcousticCodec):
         """Load from a folder or a cached hub id holding ``model.safetensors`` (+ config.json)."""
         from safetensors.torch import load_file
 
-        folder = resolve_folder(str(path_or_id), [SAFETENSORS_WEIGHTS[:1]], hint=CONVERT_HINT)
+        published = str(path_or_id).partition("@")[0] == PUBLISHED_ID  # only a pickle there
+        folder = resolve_folder(str(path_or_id), [SAFETENSORS_WEIGHTS[:1]],
+                                hint=CONVERT_HINT if published else None, convert_hint=CONVERT_HINT)
         config_path = folder / "config.json"
         config = DacVaeConfig()
         if config_path.is_file():

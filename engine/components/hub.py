@@ -16,7 +16,8 @@ from pathlib import Path
 PICKLE_SUFFIXES = (".bin", ".pth", ".pt", ".ckpt", ".pkl")
 SAFETENSORS_WEIGHTS = ("model.safetensors", "model.safetensors.index.json")
 
-_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+# org/name, optionally @revision (a branch, tag, commit or refs/pr/N)
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+(@[\w./-]+)?$")
 
 
 class MissingWeightsError(FileNotFoundError):
@@ -47,35 +48,54 @@ def hub_cache_dir() -> Path:
 
 
 def looks_like_hub_id(path_or_id: str) -> bool:
-    """``org/name`` with no leading ``/``, ``.`` or ``~``: a model-hub repository id."""
+    """``org/name`` or ``org/name@revision``, no leading ``.`` or ``~``: a model-hub id."""
     return bool(_HUB_ID.match(path_or_id)) and not path_or_id.startswith((".", "~"))
 
 
 def download_hint(path_or_id: str, files: Sequence[str]) -> str:
     """How a user provides ``files`` for ``path_or_id`` on a machine without network access."""
-    repo = path_or_id if looks_like_hub_id(path_or_id) else "<org>/<model>"
+    repo, _, revision = path_or_id.partition("@")
+    if not looks_like_hub_id(path_or_id):
+        repo, revision = "<org>/<model>", ""
+    arguments = f"{repo} --revision {revision}" if revision else repo
     return (
-        f"on a connected machine run `hf download {repo}` (older huggingface_hub: "
-        f"`huggingface-cli download {repo}`) and copy its cache folder into {hub_cache_dir()}, "
-        f"or pass a local folder that holds {'; '.join(files)}"
+        f"on a connected machine run `hf download {arguments}` (older huggingface_hub: "
+        f"`huggingface-cli download {arguments}`) and copy its cache folder into "
+        f"{hub_cache_dir()}, or pass a local folder that holds {'; '.join(files)}"
+    )
+
+
+def transformers_convert_hint(path_or_id: str, model_class_name: str) -> str:
+    """How to turn a pickle-only transformers repository into safetensors, once, elsewhere."""
+    repo = path_or_id.partition("@")[0] if looks_like_hub_id(path_or_id) else "<org>/<model>"
+    return (
+        "convert it once on a trusted, connected machine: `python -c \"import transformers as t; "
+        f"t.{model_class_name}.from_pretrained('{repo}').save_pretrained('out'); "
+        f"t.AutoTokenizer.from_pretrained('{repo}').save_pretrained('out')\"` and pass the "
+        "folder 'out' (or download the repository's safetensors pull request, "
+        f"`{repo}@refs/pr/<n>`)"
     )
 
 
 def resolve_folder(
-    path_or_id: str, required: Sequence[Sequence[str]], hint: str | None = None
+    path_or_id: str,
+    required: Sequence[Sequence[str]],
+    hint: str | None = None,
+    convert_hint: str | None = None,
 ) -> Path:
     """The folder that holds a component's files, with every ``required`` group present.
 
     ``required`` is a list of groups of alternatives: ``[("model.safetensors",
     "model.safetensors.index.json"), ("config.json",)]`` needs one of the first two and the
-    third. Raises ``MissingWeightsError`` naming the missing files and the places searched.
+    third. Raises ``MissingWeightsError`` naming the missing files and the places searched;
+    ``hint`` replaces the default download advice, ``convert_hint`` is added when the folder
+    holds only pickled weights.
     """
     folder, searched = _locate(path_or_id, required, hint)
     missing = [" or ".join(group) for group in required if not _any_present(folder, group)]
     if missing:
-        raise MissingWeightsError(
-            path_or_id, missing, searched, _fix_hint(path_or_id, folder, required, hint)
-        )
+        fix = _fix_hint(path_or_id, folder, required, hint, convert_hint)
+        raise MissingWeightsError(path_or_id, missing, searched, fix)
     return folder
 
 
@@ -99,18 +119,23 @@ def _locate(
     )
 
 
-def _repo_cache_folder(repo_id: str) -> Path:
+def _repo_cache_folder(hub_id: str) -> Path:
+    repo_id = hub_id.partition("@")[0]
     return hub_cache_dir() / ("models--" + repo_id.replace("/", "--"))
 
 
-def _cached_snapshot(repo_id: str) -> Path | None:
-    """The cached snapshot folder of ``repo_id`` (``refs/main``), or None; never downloads."""
+def _cached_snapshot(hub_id: str) -> Path | None:
+    """The cached snapshot folder of ``org/name[@revision]`` (default: main), or None.
+
+    Never downloads: ``local_files_only`` reads only the cache's refs and snapshots.
+    """
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import LocalEntryNotFoundError
 
+    repo_id, _, revision = hub_id.partition("@")
     try:
         folder = snapshot_download(
-            repo_id, cache_dir=hub_cache_dir(), local_files_only=True
+            repo_id, revision=revision or None, cache_dir=hub_cache_dir(), local_files_only=True
         )
     except (LocalEntryNotFoundError, FileNotFoundError, OSError):
         return None
@@ -122,16 +147,21 @@ def _any_present(folder: Path, group: Sequence[str]) -> bool:
 
 
 def _fix_hint(
-    path_or_id: str, folder: Path, required: Sequence[Sequence[str]], hint: str | None
+    path_or_id: str,
+    folder: Path,
+    required: Sequence[Sequence[str]],
+    hint: str | None,
+    convert_hint: str | None,
 ) -> str:
-    """The hint, prefixed by a warning when the folder holds only pickled weights."""
+    """The hint; when the folder holds only pickled weights, a warning and how to convert."""
     names = [" or ".join(group) for group in required]
     text = hint or download_hint(path_or_id, names)
     pickles = sorted(p.name for p in folder.iterdir() if p.suffix in PICKLE_SUFFIXES)
     if pickles and not _any_present(folder, SAFETENSORS_WEIGHTS):
         text = (
             f"found only pickled weights ({', '.join(pickles)}), which this project never "
-            f"loads (pickle can run arbitrary code); provide safetensors instead. {text}"
+            f"loads (pickle can run arbitrary code); provide safetensors instead: "
+            f"{convert_hint or text}"
         )
     return text
 

@@ -18,6 +18,7 @@ from semanticaudio.engine.components.hub import (
     SAFETENSORS_WEIGHTS,
     load_transformers_model,
     resolve_folder,
+    transformers_convert_hint,
 )
 from semanticaudio.engine.components.waveform import check_mono, pad_to_hop
 
@@ -61,7 +62,8 @@ class PeAudioFrameEncoder(SemanticEncoder):
         from transformers import PeAudioFrameLevelModel
 
         required = [SAFETENSORS_WEIGHTS, ("config.json",), PROCESSOR_FILES]
-        folder = resolve_folder(str(path_or_id), required)
+        convert = transformers_convert_hint(str(path_or_id), "PeAudioFrameLevelModel")
+        folder = resolve_folder(str(path_or_id), required, convert_hint=convert)
         model = load_transformers_model(PeAudioFrameLevelModel, folder)
         sample_rate_hz = _read_sample_rate(folder, model)
         return cls(model, sample_rate_hz)

@@ -15,6 +15,7 @@ from semanticaudio.engine.components.hub import (
     SAFETENSORS_WEIGHTS,
     load_transformers_model,
     resolve_folder,
+    transformers_convert_hint,
 )
 
 T5_PUBLISHED_ID = "google/flan-t5-large"  # the paper's Flan-T5-Large (1024-dim tokens)
@@ -52,7 +53,8 @@ class _PretrainedTextMixin:
         """The transformers model and tokenizer stored in ``path_or_id``."""
         import transformers
 
-        folder = resolve_folder(str(path_or_id), REQUIRED_FILES)
+        convert = transformers_convert_hint(str(path_or_id), cls.model_class_name)
+        folder = resolve_folder(str(path_or_id), REQUIRED_FILES, convert_hint=convert)
         model_class = getattr(transformers, cls.model_class_name)
         model = load_transformers_model(model_class, folder)
         tokenizer = transformers.AutoTokenizer.from_pretrained(folder, local_files_only=True)

@@ -84,7 +84,7 @@ def test_missing_folder_error_says_what_where_and_how(tmp_path):
     message = str(caught.value)
     assert "model.safetensors" in message
     assert str(tmp_path / "nowhere") in message
-    assert "weights.pth" in message  # the published pickle and how to convert it
+    assert "pass a local folder that holds model.safetensors" in message
 
 
 def test_pickle_only_folder_is_refused_and_named(tmp_path):

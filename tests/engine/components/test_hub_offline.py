@@ -31,11 +31,11 @@ def offline_hub(tmp_path, monkeypatch):
     return tmp_path / "hf" / "hub"
 
 
-def _cache_snapshot(cache, repo_id: str, source_folder=None):
-    """Lay out ``source_folder`` as the hub cache does: refs/main → snapshots/<commit>/."""
+def _cache_snapshot(cache, repo_id: str, source_folder=None, ref="main"):
+    """Lay out ``source_folder`` as the hub cache does: refs/<ref> → snapshots/<commit>/."""
     repo = cache / ("models--" + repo_id.replace("/", "--"))
-    (repo / "refs").mkdir(parents=True)
-    (repo / "refs" / "main").write_text(COMMIT)
+    (repo / "refs" / ref).parent.mkdir(parents=True, exist_ok=True)
+    (repo / "refs" / ref).write_text(COMMIT)
     snapshot = repo / "snapshots" / COMMIT
     if source_folder is None:
         snapshot.mkdir(parents=True)
@@ -57,7 +57,8 @@ def test_uncached_hub_id_names_files_places_and_the_fix(kind, offline_hub):
     assert repo_id in message
     assert "model.safetensors" in message
     assert str(offline_hub / ("models--" + repo_id.replace("/", "--"))) in message
-    assert f"hf download {repo_id}" in message or "weights.pth" in message
+    # the DAC-VAE hub repository holds only a pickle: its hint is the conversion recipe
+    assert ("weights.pth" if kind == "dacvae" else f"hf download {repo_id}") in message
 
 
 def test_cached_snapshot_of_a_hub_id_loads(offline_hub, tmp_path):
@@ -89,3 +90,24 @@ def test_pickled_published_weights_in_the_cache_are_refused(offline_hub):
     message = str(caught.value)
     assert "found only pickled weights (weights.pth)" in message
     assert "save_file" in message  # the conversion recipe
+
+
+def test_a_revision_after_at_selects_that_cached_ref(offline_hub, tmp_path):
+    DacVae.build_tiny(seed=0).save_pretrained(tmp_path / "saved")
+    _cache_snapshot(offline_hub, "acme/tiny-codec", tmp_path / "saved", ref="refs/pr/3")
+    assert DacVae.from_pretrained("acme/tiny-codec@refs/pr/3").latent_dim == 8
+    with pytest.raises(MissingWeightsError, match="hf download acme/tiny-codec --revision v2"):
+        DacVae.from_pretrained("acme/tiny-codec@v2")
+
+
+def test_pickle_only_transformers_repository_gets_a_conversion_recipe(offline_hub):
+    snapshot = _cache_snapshot(offline_hub, "laion/clap-htsat-unfused")
+    for name in ("pytorch_model.bin", "config.json", "tokenizer.json"):
+        (snapshot / name).write_bytes(b"{}")
+    with pytest.raises(MissingWeightsError) as caught:
+        component_class("clap").from_pretrained("laion/clap-htsat-unfused")
+    message = str(caught.value)
+    assert caught.value.missing == ("model.safetensors or model.safetensors.index.json",)
+    assert "found only pickled weights (pytorch_model.bin)" in message
+    assert "ClapTextModelWithProjection.from_pretrained('laion/clap-htsat-unfused')" in message
+    assert "laion/clap-htsat-unfused@refs/pr/<n>" in message
