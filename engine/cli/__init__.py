@@ -13,24 +13,31 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "edit": ("semanticaudio.engine.cli.edit", "edit a recording toward a target prompt"),
     "info": ("semanticaudio.engine.cli.info", "describe a checkpoint or a model size"),
     "init-tiny": ("semanticaudio.engine.cli.init_tiny", "write a tiny random checkpoint"),
+    # Presets are data the daemon applies (effect chains run in the bridge); the command line is
+    # the one place where engine and bridge meet, so `sa presets` lives with the presets.
+    "presets": ("semanticaudio.bridge.presets_cli", "list, show and check presets"),
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str]) -> argparse.ArgumentParser:
+    """The parser; only the chosen command's module is imported (for its arguments)."""
     parser = argparse.ArgumentParser(
         prog="sa",
         description="SemanticAudio: text-to-audio generation and training-free editing.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    chosen = next((arg for arg in argv if not arg.startswith("-")), None)
     for name, (module_name, help_text) in COMMANDS.items():
-        module = importlib.import_module(module_name)
-        module.register(subparsers.add_parser(name, help=help_text, description=help_text))
+        subparser = subparsers.add_parser(name, help=help_text, description=help_text)
+        if name == chosen:
+            importlib.import_module(module_name).register(subparser)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run one ``sa`` command; errors become one plain line on stderr and exit status 1."""
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv).parse_args(argv)
     from semanticaudio.engine.errors import EngineError
 
     try:
