@@ -1,0 +1,41 @@
+-- @description SemanticAudio: generate and edit sounds from text (sa-engine)
+-- @version 0.1.0
+-- @author SemanticAudio contributors
+-- @license Apache-2.0
+-- @changelog
+--   First release: generate at edit cursor, edit selected items, edit with preset,
+--   engine status, settings.
+-- @provides
+--   [main] SemanticAudio - Edit selected items.lua
+--   [main] SemanticAudio - Edit with preset.lua
+--   [main] SemanticAudio - Engine status.lua
+--   [main] SemanticAudio - Settings.lua
+--   [nomain] semanticaudio_lib.lua
+--   [nomain] semanticaudio_util.lua
+--   [nomain] semanticaudio_json.lua
+--   [nomain] semanticaudio_jobs.lua
+--   [nomain] semanticaudio_ui.lua
+--   [nomain] semanticaudio_items.lua
+--   [nomain] semanticaudio_actions.lua
+--   [nomain] semanticaudio_engine.lua
+-- @about
+--   # SemanticAudio
+--   Text-driven sound generation and editing in REAPER, powered by a local `sa-engine`
+--   (the SemanticAudio daemon) that these actions reach through its `sa-client` program.
+--
+--   - *Generate at edit cursor*: prompt, duration (the time selection's length when there is
+--     one), variations and an optional preset; the results land on the selected track at the
+--     edit cursor, variations as takes of one item.
+--   - *Edit selected items*: each item's audible audio goes to the engine with a source and a
+--     target prompt (or a preset); a time selection inside an item edits only that part. The
+--     result is a new active take named after the target prompt; the original take stays.
+--   - *Edit with preset*: the same, with a preset picked from the engine's list.
+--   - *Engine status* and *Settings* (engine host and port, sa-client path).
+--
+--   Work runs in the background: REAPER never freezes, a window shows progress and cancels.
+--   Needs a running `sa-engine`; see docs/reaper.md in the SemanticAudio repository.
+
+-- Generate at edit cursor: prompt, duration, variations, optional preset -> new item.
+local dir = debug.getinfo(1, "S").source:match("^@(.*[/\\])") or ""
+local SA = dofile(dir .. "semanticaudio_lib.lua")
+SA.action_generate()

@@ -1,0 +1,229 @@
+-- @noindex
+-- SemanticAudio for REAPER: the actions themselves (part of semanticaudio_lib). Each asks,
+-- starts background jobs through SA.run_tasks and changes the project only when they finish,
+-- inside one undo block.
+return function(SA)
+  function SA.settings_or_complain()
+    local settings = SA.load_settings()
+    local problem = SA.settings_problem(settings)
+    if problem then
+      SA.message(problem .. "\n\nFix it with the action \"SemanticAudio: Settings\".")
+      return nil
+    end
+    return settings
+  end
+  local settings_or_complain = SA.settings_or_complain
+
+  local function engine_failure(what, result)
+    SA.message(("The engine could not %s:\n\n%s"):format(what, SA.describe_failure(result)))
+  end
+  SA.engine_failure = engine_failure
+
+  ------------------------------------------------------------------------------ generate
+
+  --- Check the generate dialog's values; returns a request table or nil and a message.
+  function SA.parse_generate_values(values)
+    local prompt, duration_text, variations_text, preset = table.unpack(values)
+    if prompt == "" then return nil, "Type a prompt that describes the sound to generate." end
+    local duration_s = tonumber(duration_text)
+    if not duration_s or duration_s <= 0 then
+      return nil, ("Duration must be a positive number of seconds, got %q"):format(duration_text)
+    end
+    local variations = tonumber(variations_text)
+    if not variations or variations ~= math.floor(variations) or variations < 1
+        or variations > 8 then
+      return nil, ("Variations must be a whole number from 1 to 8, got %q"):format(variations_text)
+    end
+    return { prompt = prompt, duration_s = duration_s, variations = math.floor(variations),
+             preset = preset }
+  end
+
+  local function generate_args(request, settings)
+    local args = { request.prompt, "--duration", SA.num(request.duration_s), "--variations",
+                   tostring(request.variations), "--out-dir", SA.output_dir(settings) }
+    if request.preset ~= "" then
+      args[#args + 1], args[#args + 2] = "--preset", request.preset
+    end
+    return args
+  end
+
+  local function insert_generation(result, track, position_s, request)
+    if not result.ok then
+      if result.code ~= "cancelled" then engine_failure("generate", result) end
+      return
+    end
+    if #result.paths == 0 then return SA.message("The engine finished but returned no files.") end
+    if not reaper.ValidatePtr2(0, track, "MediaTrack*") then
+      return SA.message("The track was deleted while the engine worked; files are in:\n" ..
+                        table.concat(result.paths, "\n"))
+    end
+    reaper.Undo_BeginBlock2(0)
+    local item, problem = SA.insert_generated(track, position_s, result.paths,
+                                              SA.short_name(request.prompt))
+    reaper.Undo_EndBlock2(0, "SemanticAudio: generate", -1)
+    reaper.UpdateArrange()
+    if not item then SA.message(problem) end
+  end
+
+  --- Generate at the edit cursor on the selected track; variations become takes of one item.
+  function SA.action_generate()
+    local settings = settings_or_complain()
+    if not settings then return end
+    local track = SA.target_track()
+    if not track then return SA.message("Select the track to generate on first.") end
+    local sel_start_s, sel_end_s = SA.time_selection()
+    local duration = sel_end_s - sel_start_s > SA.EPSILON_S and SA.num(sel_end_s - sel_start_s)
+                     or SA.remembered("duration", "5.0")
+    local values = SA.ask("SemanticAudio: generate at edit cursor", {
+      { caption = "Prompt", default = SA.remembered("prompt", "") },
+      { caption = "Duration (s)", default = duration },
+      { caption = "Variations (1-8)", default = SA.remembered("variations", "1") },
+      { caption = "Preset (optional)", default = SA.remembered("generate_preset", "") },
+    })
+    if not values then return end
+    local request, problem = SA.parse_generate_values(values)
+    if not request then return SA.message(problem) end
+    local remembered = { prompt = request.prompt, duration = values[2],
+                         variations = request.variations, generate_preset = request.preset }
+    for key, value in pairs(remembered) do SA.remember(key, value) end
+    local position_s = reaper.GetCursorPosition()
+    SA.run_tasks({
+      title = "SemanticAudio: generating", settings = settings,
+      tasks = { { label = "Generating: " .. SA.short_name(request.prompt, 50),
+                  command = "generate", args = generate_args(request, settings) } },
+      on_finish = function(outcomes)
+        if outcomes[1] then insert_generation(outcomes[1], track, position_s, request) end
+      end,
+    })
+  end
+
+  ---------------------------------------------------------------------------------- edit
+
+  local function spans_of_selection()
+    local spans, skipped = {}, {}
+    for i, item in ipairs(SA.selected_items()) do
+      local span, why = SA.audible_span(item)
+      if span then spans[#spans + 1] = span else
+        skipped[#skipped + 1] = ("Selected item %d was skipped: %s."):format(i, why)
+      end
+    end
+    return spans, skipped
+  end
+
+  local function edit_args(span, request, settings, region)
+    local args = { span.file, "--start", SA.num(span.start_s), "--length",
+                   SA.num(span.length_s), "--target", request.target }
+    local function add(...) for _, word in ipairs({ ... }) do args[#args + 1] = word end end
+    if request.source ~= "" then add("--source", request.source) end
+    if region then add("--range", SA.num(region.start_s), SA.num(region.end_s)) end
+    if request.preset ~= "" then add("--preset", request.preset) end
+    add("--out-dir", SA.output_dir(settings))
+    return args
+  end
+
+  local function take_label(span)
+    local file_name = span.file:match("[^/\\]+$") or span.file
+    return "Editing " .. SA.short_name(file_name, 40)
+  end
+
+  --- Add the finished edits as takes (one undo block); returns the failure lines.
+  local function apply_edits(spans, outcomes, request)
+    local name = request.target ~= "" and SA.short_name(request.target)
+                 or SA.short_name(request.preset .. ": " .. request.source)
+    local failures, applied = {}, 0
+    for i, span in ipairs(spans) do
+      local result = outcomes[i]
+      if result and result.ok and #result.paths == 0 then
+        failures[#failures + 1] = take_label(span) .. ": the engine returned no files"
+      elseif result and result.ok then
+        if applied == 0 then reaper.Undo_BeginBlock2(0) end
+        local take, problem = SA.add_edit_takes(span, result.paths, name)
+        if take then applied = applied + 1 else failures[#failures + 1] = problem end
+      elseif result and result.code ~= "cancelled" then
+        failures[#failures + 1] = take_label(span) .. ": " .. SA.describe_failure(result)
+      end
+    end
+    if applied > 0 then
+      reaper.Undo_EndBlock2(0, ("SemanticAudio: edit %d item(s)"):format(applied), -1)
+      reaper.UpdateArrange()
+    end
+    return failures
+  end
+
+  local function run_edits(settings, spans, skipped, request)
+    local sel_start_s, sel_end_s = SA.time_selection()
+    local tasks = {}
+    for i, span in ipairs(spans) do
+      local region = SA.region_in_span(span, sel_start_s, sel_end_s)
+      tasks[i] = { label = take_label(span), command = "edit",
+                   args = edit_args(span, request, settings, region) }
+    end
+    SA.run_tasks({
+      title = "SemanticAudio: editing", settings = settings, tasks = tasks,
+      on_finish = function(outcomes)
+        local lines = apply_edits(spans, outcomes, request)
+        for _, line in ipairs(skipped) do lines[#lines + 1] = line end
+        if #lines > 0 then SA.message(table.concat(lines, "\n\n")) end
+      end,
+    })
+  end
+
+  --- Ask for the prompts (and a preset unless one was chosen), then edit every span.
+  local function ask_and_edit(settings, spans, skipped, preset)
+    local fields = {
+      { caption = "Source prompt (optional)", default = SA.remembered("source", "") },
+      { caption = preset and "Target prompt (optional)" or "Target prompt",
+        default = SA.remembered("target", "") },
+    }
+    if not preset then
+      fields[3] = { caption = "Preset (optional)", default = SA.remembered("edit_preset", "") }
+    end
+    local title = preset and ("SemanticAudio: edit with " .. preset) or "SemanticAudio: edit"
+    local values = SA.ask(title, fields)
+    if not values then return end
+    local request = { source = values[1], target = values[2], preset = preset or values[3] }
+    if request.target == "" and request.preset == "" then
+      return SA.message("Type a target prompt (what the sound should become) or pick a preset.")
+    end
+    SA.remember("source", request.source)
+    SA.remember("target", request.target)
+    if not preset then SA.remember("edit_preset", request.preset) end
+    run_edits(settings, spans, skipped, request)
+  end
+
+  local function edit_selection(then_do)
+    local settings = settings_or_complain()
+    if not settings then return end
+    if reaper.CountSelectedMediaItems(0) == 0 then
+      return SA.message("Select one or more audio items to edit first.")
+    end
+    local spans, skipped = spans_of_selection()
+    if #spans == 0 then
+      return SA.message("None of the selected items can be edited:\n\n" ..
+                        table.concat(skipped, "\n"))
+    end
+    then_do(settings, spans, skipped)
+  end
+
+  --- Edit every selected item: the audible span goes to the engine, the result comes back
+  --- as a new active take named after the target prompt.
+  function SA.action_edit()
+    edit_selection(function(settings, spans, skipped)
+      ask_and_edit(settings, spans, skipped, nil)
+    end)
+  end
+
+  --- Like SA.action_edit, with a preset picked from the engine's list first.
+  function SA.action_edit_with_preset()
+    edit_selection(function(settings, spans, skipped)
+      SA.fetch_presets(settings, "edit", function(presets)
+        local labels = {}
+        for i, preset in ipairs(presets) do
+          labels[i] = SA.short_name(preset.name .. ": " .. preset.description, 90)
+        end
+        local choice = SA.menu(labels)
+        if choice then ask_and_edit(settings, spans, skipped, presets[choice].name) end
+      end)
+    end)
+  end
+end

@@ -1,0 +1,148 @@
+-- @noindex
+-- SemanticAudio for REAPER: what an item plays, and putting results back into the project
+-- (part of semanticaudio_lib). Times: item/project times in project seconds, source times in
+-- seconds of the source file; a take plays source time STARTOFFS + t * PLAYRATE at item time t.
+return function(SA)
+  SA.EPSILON_S = 1e-6
+
+  --- The file behind a source and where `source` starts inside it, walking section sources
+  --- (GetMediaSourceParent) down to the file. Returns file, offset_s, or nil and a message.
+  function SA.root_source(source)
+    local offset_s = 0
+    local parent = reaper.GetMediaSourceParent(source)
+    while parent do
+      local is_section, section_offset_s, _, reversed = reaper.PCM_Source_GetSectionInfo(source)
+      if reversed then
+        return nil, "its take is reversed; un-reverse it (or glue it) and try again"
+      end
+      if is_section then offset_s = offset_s + section_offset_s end
+      source, parent = parent, reaper.GetMediaSourceParent(parent)
+    end
+    local file = reaper.GetMediaSourceFileName(source, "")
+    if not file or file == "" then return nil, "its source is not a file on disk" end
+    return file, offset_s
+  end
+
+  --- What the active take of `item` plays, as a span of its file:
+  --- { item, take, file, start_s, length_s, playrate, position_s, item_length_s }.
+  --- Returns nil and a reason when the item cannot be sent (MIDI, reversed, looped, ...).
+  function SA.audible_span(item)
+    local take = reaper.GetActiveTake(item)
+    if not take then return nil, "it has no active take" end
+    if reaper.TakeIsMIDI(take) then return nil, "it is a MIDI item" end
+    local source = reaper.GetMediaItemTake_Source(take)
+    local offset_s = reaper.GetMediaItemTakeInfo_Value(take, "D_STARTOFFS")
+    local playrate = reaper.GetMediaItemTakeInfo_Value(take, "D_PLAYRATE")
+    local item_length_s = reaper.GetMediaItemInfo_Value(item, "D_LENGTH")
+    local length_s = item_length_s * playrate -- source seconds the item plays
+    local source_length_s = reaper.GetMediaSourceLength(source)
+    if offset_s < -SA.EPSILON_S or offset_s + length_s > source_length_s + 1e-4 then
+      return nil, ("it plays %.3f..%.3f s of a %.3f s source (looped or extended past the " ..
+        "source); trim or glue it first"):format(offset_s, offset_s + length_s, source_length_s)
+    end
+    local file, section_offset_s = SA.root_source(source)
+    if not file then return nil, section_offset_s end
+    return { item = item, take = take, file = file, start_s = section_offset_s + offset_s,
+             length_s = length_s, playrate = playrate, item_length_s = item_length_s,
+             position_s = reaper.GetMediaItemInfo_Value(item, "D_POSITION") }
+  end
+
+  --- A region edit inside `span` when the time selection [sel_start_s, sel_end_s) covers part,
+  --- but not all, of the item. Returns { start_s, end_s } in source seconds from the span's
+  --- start (sa-client's --range A B), or nil for a whole-item edit.
+  function SA.region_in_span(span, sel_start_s, sel_end_s)
+    if sel_end_s - sel_start_s <= SA.EPSILON_S then return nil end
+    local item_end_s = span.position_s + span.item_length_s
+    local from_s = math.max(sel_start_s, span.position_s)
+    local to_s = math.min(sel_end_s, item_end_s)
+    if to_s - from_s <= SA.EPSILON_S then return nil end -- the selection misses the item
+    if from_s - span.position_s <= SA.EPSILON_S and item_end_s - to_s <= SA.EPSILON_S then
+      return nil -- it covers the whole item
+    end
+    return { start_s = (from_s - span.position_s) * span.playrate,
+             end_s = (to_s - span.position_s) * span.playrate }
+  end
+
+  --- The time selection as start, end (equal when there is none).
+  function SA.time_selection()
+    return reaper.GetSet_LoopTimeRange(false, false, 0, 0, false)
+  end
+
+  --- The track new items go on: the first selected track, else the last touched one.
+  function SA.target_track()
+    return reaper.GetSelectedTrack(0, 0) or reaper.GetLastTouchedTrack()
+  end
+
+  --- Where results are written: the setting, else the project's media folder (created).
+  function SA.output_dir(settings)
+    local dir = settings.out_dir ~= "" and settings.out_dir or reaper.GetProjectPath("")
+    reaper.RecursiveCreateDirectory(dir, 0)
+    return dir
+  end
+
+  local function name_take(take, name)
+    reaper.GetSetMediaItemTakeInfo_String(take, "P_NAME", name, true)
+  end
+
+  --- A new take on `item` playing `path`; returns the take and its source length in seconds.
+  local function add_file_take(item, path)
+    local source = reaper.PCM_Source_CreateFromFile(path)
+    if not source then return nil, "REAPER could not open " .. path end
+    local take = reaper.AddTakeToMediaItem(item)
+    reaper.SetMediaItemTake_Source(take, source)
+    return take, reaper.GetMediaSourceLength(source)
+  end
+
+  --- Put generated files at `position_s` on `track`: one item, one take per file (variations),
+  --- the first take active, the item as long as the longest file. Returns the item or nil, why.
+  function SA.insert_generated(track, position_s, paths, name)
+    local item = reaper.AddMediaItemToTrack(track)
+    local first_take, longest_s = nil, 0
+    for i, path in ipairs(paths) do
+      local take, length_s = add_file_take(item, path)
+      if not take then return nil, length_s end
+      name_take(take, #paths > 1 and ("%s (%d)"):format(name, i) or name)
+      first_take = first_take or take
+      longest_s = math.max(longest_s, length_s)
+    end
+    reaper.SetMediaItemInfo_Value(item, "D_POSITION", position_s)
+    reaper.SetMediaItemInfo_Value(item, "D_LENGTH", longest_s)
+    reaper.SetActiveTake(first_take)
+    reaper.UpdateItemInProject(item)
+    return item
+  end
+
+  --- Add each edited file to `span.item` as a new take that plays at the original take's rate
+  --- and pitch settings (so it lines up with what was heard), the first one active; the
+  --- original take stays. Returns the first new take or nil, why.
+  function SA.add_edit_takes(span, paths, name)
+    if not reaper.ValidatePtr2(0, span.item, "MediaItem*") then
+      return nil, "the item was deleted while the engine worked"
+    end
+    local first_take
+    for i, path in ipairs(paths) do
+      local take, problem = add_file_take(span.item, path)
+      if not take then return nil, problem end
+      reaper.SetMediaItemTakeInfo_Value(take, "D_STARTOFFS", 0)
+      reaper.SetMediaItemTakeInfo_Value(take, "D_PLAYRATE", span.playrate)
+      for _, key in ipairs({ "B_PPITCH", "D_PITCH" }) do
+        reaper.SetMediaItemTakeInfo_Value(take, key, reaper.GetMediaItemTakeInfo_Value(
+          span.take, key))
+      end
+      name_take(take, #paths > 1 and ("%s (%d)"):format(name, i) or name)
+      first_take = first_take or take
+    end
+    reaper.SetActiveTake(first_take)
+    reaper.UpdateItemInProject(span.item)
+    return first_take
+  end
+
+  --- The selected media items, in selection order.
+  function SA.selected_items()
+    local items = {}
+    for i = 0, reaper.CountSelectedMediaItems(0) - 1 do
+      items[#items + 1] = reaper.GetSelectedMediaItem(0, i)
+    end
+    return items
+  end
+end

@@ -1,0 +1,148 @@
+"""Run a REAPER action script in the real Lua 5.4 interpreter against the recording stand-in.
+
+`run_action(name, scenario, tmp_path)` writes the scenario as a Lua table, runs
+`lua5.4 run_action.lua SCENARIO SCRIPT OUT` and returns what the stand-in recorded
+(`ActionRun`). Scenario keys (all optional):
+
+- project: {cursor, time_selection: [a, b], tracks: [{name, selected, items: [{position, length,
+  selected, active, takes: [{name, startoffs, playrate, source}]}]}]}; a source is
+  {file, length_s?} (length read from the WAV header), {section: {offs, len, rev}, parent: src}
+  or {midi: True}.
+- inputs: answers to GetUserInputs in order (a list of field strings, or False for Cancel).
+- menu: answers to gfx.showmenu; message_box_answers: answers to ShowMessageBox.
+- simulate: {command: [spec, ...]} the scripted sa-client answer per invocation: progress
+  [[fraction, stage], ...] (one per defer cycle), result {...} (the --result-file JSON),
+  exit_code, stderr, hang (never finishes unless cancelled); "cancel": [{ignore: True}] makes
+  the engine ignore cancels.
+- gfx_events: {tick: "escape" | "close" | "click_cancel"}.
+- mode: "simulate" (default) or "real" (ExecProcess really runs the script in the background).
+- ext: {"SemanticAudio/key": value} ExtState at start; os: reaper.GetOS() ("Other" = Linux).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import soundfile as sf
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+REAPER_DIR = REPO / "daw_scripts" / "reaper"
+ACTIONS = {
+    "generate": "SemanticAudio - Generate at edit cursor.lua",
+    "edit": "SemanticAudio - Edit selected items.lua",
+    "edit_preset": "SemanticAudio - Edit with preset.lua",
+    "status": "SemanticAudio - Engine status.lua",
+    "settings": "SemanticAudio - Settings.lua",
+}
+
+
+def lua_literal(value: Any) -> str:
+    """A Lua expression for a JSON-like Python value (None, bool, number, str, list, dict)."""
+    if value is None:
+        return "nil"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"cannot write {value} as a Lua number")
+        return repr(value)
+    if isinstance(value, str):
+        escaped = "".join(
+            ch if 32 <= ord(ch) < 127 and ch not in '"\\' else "\\" + str(ord(ch)).zfill(3)
+            for ch in value.encode("utf-8").decode("latin-1")
+        )
+        return f'"{escaped}"'
+    if isinstance(value, list | tuple):
+        return "{" + ", ".join(lua_literal(v) for v in value) + "}"
+    if isinstance(value, dict):
+        pairs = (f"[{lua_literal(k)}] = {lua_literal(v)}" for k, v in value.items())
+        return "{" + ", ".join(pairs) + "}"
+    raise TypeError(f"cannot write {type(value).__name__} as Lua")
+
+
+def write_wav(path: Path, seconds: float, sample_rate_hz: int = 48000, channels: int = 1) -> Path:
+    """A short sine WAV file (PCM 24-bit) of exactly round(seconds * rate) frames."""
+    frames = round(seconds * sample_rate_hz)
+    t = np.arange(frames) / sample_rate_hz
+    tone = 0.2 * np.sin(2 * np.pi * 440.0 * t).astype(np.float32)
+    sf.write(path, np.stack([tone] * channels, axis=1), sample_rate_hz, subtype="PCM_24")
+    return path
+
+
+@dataclass(frozen=True)
+class ActionRun:
+    """What one run of an action did, as the stand-in recorded it."""
+
+    data: dict[str, Any]
+
+    def calls(self, fn: str) -> list[list[Any]]:
+        """Argument lists of every call to reaper.<fn>, in order."""
+        return [call["args"] for call in self.data["calls"] if call["fn"] == fn]
+
+    def call_names(self) -> list[str]:
+        return [call["fn"] for call in self.data["calls"]]
+
+    @property
+    def processes(self) -> list[dict[str, Any]]:
+        return self.data["processes"]
+
+    @property
+    def message_boxes(self) -> list[dict[str, Any]]:
+        return self.data["message_boxes"]
+
+    @property
+    def tracks(self) -> list[dict[str, Any]]:
+        return self.data["tracks"]
+
+    @property
+    def undo(self) -> list[dict[str, Any]]:
+        return self.data["undo"]
+
+
+def default_scenario(tmp_path: Path) -> dict[str, Any]:
+    resource = tmp_path / "reaper-resource"
+    media = tmp_path / "project-media"
+    resource.mkdir(exist_ok=True)
+    media.mkdir(exist_ok=True)
+    return {"resource_path": str(resource), "project_path": str(media), "mode": "simulate"}
+
+
+def run_action(
+    action: str,
+    scenario: dict[str, Any],
+    tmp_path: Path,
+    timeout_s: float = 60.0,
+    env: dict[str, str] | None = None,
+) -> ActionRun:
+    """Run the named action (a key of ACTIONS) in lua5.4 against the stand-in.
+
+    `env` is added to this process's environment (the background scripts inherit it).
+    """
+    full = default_scenario(tmp_path) | scenario
+    scenario_path = tmp_path / "scenario.lua"
+    scenario_path.write_text("return " + lua_literal(full) + "\n", encoding="utf-8")
+    out_path = tmp_path / "run.json"
+    script = REAPER_DIR / ACTIONS[action]
+    proc = subprocess.run(
+        ["lua5.4", str(HERE / "run_action.lua"), str(scenario_path), str(script), str(out_path)],
+        capture_output=True, text=True, timeout=timeout_s, check=False,
+        env=os.environ | (env or {}),
+    )
+    if proc.returncode != 0 or not out_path.exists():
+        raise AssertionError(f"lua5.4 failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    data = json.loads(out_path.read_text(encoding="utf-8"))
+    if data.get("error"):
+        raise AssertionError(f"the action raised:\n{data['error']}")
+    if data.get("timed_out"):
+        raise AssertionError(f"the action was still deferring after {data['ticks']} cycles")
+    return ActionRun(data)

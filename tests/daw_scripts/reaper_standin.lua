@@ -1,0 +1,166 @@
+-- A recording stand-in for REAPER's `reaper` table (and the `gfx` table the progress window
+-- uses). Every function follows the ReaScript Lua signature from REAPER's API reference: the
+-- argument count and types are checked (a wrong call raises, as a mistyped call would in
+-- REAPER), each call is recorded, and a small project model (tracks, items, takes, sources)
+-- answers. Anything the stand-in does not define raises, so a script cannot silently call an
+-- API this file has not modelled. Used by run_action.lua; see daw_reaper_harness.py.
+local here = debug.getinfo(1, "S").source:match("^@(.*[/\\])") or ""
+local io_helpers = dofile(here .. "standin_io.lua")
+local Processes = dofile(here .. "standin_processes.lua")
+local build_reaper = dofile(here .. "standin_api.lua")
+
+local M = {}
+
+--------------------------------------------------------------------------- project model
+
+local function new_handle(state, kind, fields)
+  state.counters[kind] = (state.counters[kind] or 0) + 1
+  fields.__kind = kind
+  fields.__handle = ("%s#%d"):format(kind, state.counters[kind])
+  state.live[fields] = true
+  return fields
+end
+
+--- A PCM_source from a scenario description: { file = PATH [, length_s] },
+--- { section = { offs, len, rev }, parent = <source> } or { midi = true }.
+function M.make_source(state, spec)
+  if spec.midi then return new_handle(state, "PCM_source", { midi = true, length_s = 4 }) end
+  if spec.section then
+    local parent = M.make_source(state, spec.parent)
+    return new_handle(state, "PCM_source", { parent = parent, offs = spec.section.offs,
+                      length_s = spec.section.len, reversed = spec.section.rev or false })
+  end
+  local info = io_helpers.wav_info(spec.file)
+  local length_s = spec.length_s or (info and info.length_s)
+  if not length_s then return nil end
+  return new_handle(state, "PCM_source", { file = spec.file, length_s = length_s,
+                    rate = info and info.sample_rate_hz or 48000,
+                    channels = info and info.channels or 1 })
+end
+
+local function make_take(state, item, spec)
+  return new_handle(state, "MediaItem_Take", {
+    item = item, name = spec.name or "", startoffs = spec.startoffs or 0,
+    playrate = spec.playrate or 1, ppitch = spec.ppitch or 1, pitch = spec.pitch or 0,
+    source = spec.source and M.make_source(state, spec.source) or nil })
+end
+
+local function make_item(state, track, spec)
+  local item = new_handle(state, "MediaItem", { track = track, position = spec.position or 0,
+                          length = spec.length or 0, selected = spec.selected or false,
+                          takes = {} })
+  for i, take_spec in ipairs(spec.takes or {}) do item.takes[i] = make_take(state, item, take_spec) end
+  item.active = item.takes[spec.active or 1]
+  return item
+end
+
+local function build_project(state, project)
+  state.tracks = {}
+  for t, track_spec in ipairs(project.tracks or {}) do
+    local track = new_handle(state, "MediaTrack", { name = track_spec.name or ("Track " .. t),
+                             selected = track_spec.selected or false, items = {} })
+    for i, item_spec in ipairs(track_spec.items or {}) do
+      track.items[i] = make_item(state, track, item_spec)
+    end
+    state.tracks[t] = track
+  end
+  state.last_touched = project.last_touched_track and state.tracks[project.last_touched_track]
+end
+
+--------------------------------------------------------------------------------- install
+
+--- Build the stand-in for `scenario` and install `reaper` and `gfx` as globals.
+function M.install(scenario)
+  local state = {
+    scenario = scenario, counters = {}, live = setmetatable({}, { __mode = "k" }),
+    calls = {}, message_boxes = {}, dialogs = {}, undo = {}, console = {},
+    deferred = {}, atexit = {}, ext = {}, clock = { tick = 0, now = 1000.0 },
+    gfx_log = { inits = {}, texts = {}, text_seen = {}, menus = {}, quits = 0 },
+    inputs = scenario.inputs or {}, menu_answers = scenario.menu or {},
+    box_answers = scenario.message_box_answers or {},
+  }
+  local project = scenario.project or {}
+  state.cursor = project.cursor or 0
+  state.time_selection = project.time_selection or { 0, 0 }
+  for key, value in pairs(scenario.ext or {}) do state.ext[key] = value end
+  build_project(state, project)
+  state.processes = Processes.new(scenario, state.clock)
+  state.new_item = function(track) return make_item(state, track, {}) end
+  state.new_take = function(item) return make_take(state, item, {}) end
+  state.new_source = function(path) return M.make_source(state, { file = path }) end
+  _G.reaper, _G.gfx = build_reaper(state)
+  return state
+end
+
+------------------------------------------------------------------------------- the clock
+
+local function real_now()
+  local handle = io.open("/proc/uptime", "r")
+  if not handle then return os.time() end
+  local seconds = handle:read("n")
+  handle:close()
+  return seconds
+end
+
+--- One defer cycle: time moves on (1/30 s simulated, or real time in "real" mode), simulated
+--- processes advance, then the functions deferred during the last cycle run.
+function M.advance(state)
+  state.clock.tick = state.clock.tick + 1
+  if state.scenario.mode == "real" then
+    os.execute("sleep 0.05")
+    state.clock.now = real_now()
+  else
+    state.clock.now = state.clock.now + 1 / 30
+  end
+  state.processes:advance()
+  local pending = state.deferred
+  state.deferred = {}
+  for _, fn in ipairs(pending) do fn() end
+end
+
+------------------------------------------------------------------------------------ dump
+
+local function take_report(take)
+  local source = take.source
+  local root = source
+  while root and root.parent do root = root.parent end
+  return { handle = take.__handle, name = take.name, startoffs = take.startoffs,
+           playrate = take.playrate, ppitch = take.ppitch, pitch = take.pitch,
+           file = root and root.file, source_length_s = source and source.length_s }
+end
+
+local function project_report(state)
+  local tracks = {}
+  for t, track in ipairs(state.tracks) do
+    local items = {}
+    for i, item in ipairs(track.items) do
+      local takes, active = {}, 0
+      for k, take in ipairs(item.takes) do
+        takes[k] = take_report(take)
+        if take == item.active then active = k end
+      end
+      items[i] = { handle = item.__handle, position = item.position, length = item.length,
+                   takes = takes, active_take = active }
+    end
+    tracks[t] = { handle = track.__handle, name = track.name, items = items }
+  end
+  return tracks
+end
+
+--- Write everything the run did as JSON to `path`.
+function M.dump(state, path, extra)
+  local report = {
+    calls = state.calls, message_boxes = state.message_boxes, dialogs = state.dialogs,
+    undo = state.undo, console = state.console, ext = state.ext,
+    processes = state.processes:report(), tracks = project_report(state),
+    gfx = { inits = state.gfx_log.inits, texts = state.gfx_log.texts,
+            menus = state.gfx_log.menus, quits = state.gfx_log.quits },
+    ticks = state.clock.tick,
+  }
+  for key, value in pairs(extra or {}) do report[key] = value end
+  local handle = assert(io.open(path, "wb"))
+  handle:write(io_helpers.encode(report))
+  handle:close()
+end
+
+return M
