@@ -23,7 +23,11 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from semanticaudio.engine.components.base import AcousticCodec
-from semanticaudio.engine.components.hub import SAFETENSORS_WEIGHTS, resolve_folder
+from semanticaudio.engine.components.hub import (
+    SAFETENSORS_WEIGHTS,
+    IncompatibleWeightsError,
+    resolve_folder,
+)
 from semanticaudio.engine.components.waveform import check_mono, pad_to_hop
 from torch import nn
 
@@ -215,12 +219,16 @@ class DacVae(AcousticCodec):
         published = str(path_or_id).partition("@")[0] == PUBLISHED_ID  # only a pickle there
         folder = resolve_folder(str(path_or_id), [SAFETENSORS_WEIGHTS[:1]],
                                 hint=CONVERT_HINT if published else None, convert_hint=CONVERT_HINT)
-        config_path = folder / "config.json"
-        config = DacVaeConfig()
-        if config_path.is_file():
-            config = DacVaeConfig.from_dict(json.loads(config_path.read_text())["dacvae"])
-        model = cls(config)
-        model.load_state_dict(load_file(folder / "model.safetensors"), strict=True)
+        model = cls(_read_config(folder))
+        state = load_file(folder / "model.safetensors")
+        missing, unexpected = _key_differences(model, state)
+        if missing or unexpected:
+            raise IncompatibleWeightsError(
+                f"{folder / 'model.safetensors'} does not match the DAC-VAE layout of "
+                f"{model.config}: {len(missing)} tensors missing ({', '.join(missing[:5])}), "
+                f"{len(unexpected)} unexpected ({', '.join(unexpected[:5])})"
+            )
+        model.load_state_dict(state, strict=True)  # also checks every shape
         return model.eval()
 
     def save_pretrained(self, folder: str | Path) -> None:
@@ -248,3 +256,19 @@ class DacVae(AcousticCodec):
             torch.manual_seed(seed)
             return cls(DacVaeConfig(**settings)).eval()
 
+
+
+def _read_config(folder: Path) -> DacVaeConfig:
+    """The ``dacvae`` entry of ``folder/config.json``; the published configuration without one
+    (the published repository has no config of ours; a wrong guess fails the strict load)."""
+    path = folder / "config.json"
+    if not path.is_file():
+        return DacVaeConfig()
+    entry = json.loads(path.read_text()).get("dacvae")
+    return DacVaeConfig() if entry is None else DacVaeConfig.from_dict(entry)
+
+
+def _key_differences(model: nn.Module, state: dict) -> tuple[list[str], list[str]]:
+    """Tensor names the model expects but ``state`` lacks, and the reverse (sorted)."""
+    expected = set(model.state_dict())
+    return sorted(expected - set(state)), sorted(set(state) - expected)

@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 import torch
+from safetensors.torch import load_file, save_file
 from semanticaudio.engine.components.dacvae import DacVae, DacVaeConfig
-from semanticaudio.engine.components.hub import MissingWeightsError
+from semanticaudio.engine.components.hub import IncompatibleWeightsError, MissingWeightsError
 
 LAYOUT = Path(__file__).parent / "data" / "dacvae_published_layout.json"
 
@@ -102,3 +103,12 @@ def test_bad_inputs_are_rejected_with_the_shape_received(codec):
         codec.decode(torch.zeros(1, 3, 5))
     with pytest.raises(ValueError, match="same product"):
         DacVaeConfig(encoder_rates=(2, 4), decoder_rates=(4, 4), watermark_rates=(2, 2))
+
+
+def test_weights_of_another_layout_are_refused_by_name(codec, tmp_path):
+    codec.save_pretrained(tmp_path)
+    state = load_file(tmp_path / "model.safetensors")
+    state["decoder.extra.weight"] = state.pop("quantizer.in_proj.weight_v")
+    save_file(state, tmp_path / "model.safetensors")
+    with pytest.raises(IncompatibleWeightsError, match=r"1 tensors missing \(quantizer.in_proj"):
+        DacVae.from_pretrained(str(tmp_path))
