@@ -189,7 +189,8 @@ class DacVae(AcousticCodec):
     ) -> torch.Tensor:
         """(B, num_samples) → latent (B, ceil(num_samples / hop), latent_dim).
 
-        Returns the posterior mean, or a draw from the posterior when ``sample`` is True.
+        Returns the posterior mean, or a draw from the posterior when ``sample`` is True
+        (``generator``, if given, must live on the waveform's device).
         The input is padded at the end to a multiple of the hop (reflected, like the published
         code, when long enough; with zeros otherwise).
         """

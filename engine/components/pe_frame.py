@@ -54,6 +54,7 @@ class PeAudioFrameEncoder(SemanticEncoder):
 
             waveform = AF.resample(waveform, rate, self.sample_rate_hz)
         padded = pad_to_hop(waveform, self.hop_length).unsqueeze(1)  # (B, 1, S)
+        padded = padded.to(next(self.model.parameters()).dtype)  # e.g. a bf16 model
         return self.model.get_audio_embeds(padded)  # (B, T, embed_dim)
 
     @classmethod
