@@ -1,0 +1,145 @@
+"""What a job will do: the request's options laid over its preset, laid over built-in defaults.
+
+Precedence, highest first: an explicit option, the preset's value, the default here (None
+leaves the choice to the pipeline). This is the only module that reads presets for a job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pedalboard
+from semanticaudio.bridge.presets import Preset, PresetError, PresetLibrary
+from semanticaudio.bridge.protocol import (
+    EditRequest,
+    ErrorCode,
+    GenerateRequest,
+    JobOptions,
+    ProtocolError,
+)
+
+DEFAULT_BIT_DEPTH = 24
+DEFAULT_MATCH_LOUDNESS = True  # an edited region should sit at the level of what it replaces
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    """Everything the renderer needs besides the request's paths and times."""
+
+    target_prompt: str
+    source_prompt: str | None  # None → the null condition
+    variations: int
+    bit_depth: int
+    match_loudness: bool
+    sample_rate_hz: int | None  # None → the source's rate (generate: the model's)
+    channels: int | None  # None → the source's channel count (generate: 1)
+    range_s: tuple[float, float] | None
+    sampler: dict[str, Any]  # keyword arguments for pipeline.generate / pipeline.edit
+    preset: Preset | None
+
+
+def find_preset(library: PresetLibrary | None, name: str | None, kind: str) -> Preset | None:
+    """The preset called `name` for a request of `kind`; ProtocolError(bad_option) otherwise."""
+    if name is None:
+        return None
+    if library is None:
+        raise ProtocolError(ErrorCode.BAD_OPTION, f"preset={name!r}: no presets are loaded")
+    try:
+        preset = library.get(name)
+    except PresetError as exc:
+        raise ProtocolError(ErrorCode.BAD_OPTION, str(exc)) from None
+    if preset.kind != kind:
+        raise ProtocolError(
+            ErrorCode.BAD_OPTION,
+            f"preset {name!r} is a {preset.kind} preset; /sa/{kind} takes {kind} presets",
+        )
+    return preset
+
+
+def build_chain(preset: Preset | None) -> pedalboard.Pedalboard | None:
+    """The preset's effect chain, or None; a plug-in that fails is ProtocolError(plugin_error)."""
+    if preset is None or not preset.effects:
+        return None
+    try:
+        return preset.build_chain()
+    except PresetError as exc:
+        raise ProtocolError(ErrorCode.PLUGIN_ERROR, str(exc)) from None
+    except Exception as exc:  # a third-party plug-in may raise anything while loading
+        raise ProtocolError(
+            ErrorCode.PLUGIN_ERROR, f"preset {preset.name!r}: effect chain failed to load: {exc}"
+        ) from None
+
+
+def _first(*values: Any) -> Any:
+    return next((v for v in values if v is not None), None)
+
+
+def _fill(preset: Preset | None, source: str | None, target: str) -> tuple[str | None, str]:
+    if preset is None:
+        return source, target
+    try:
+        return preset.fill_prompts(source_prompt=source, target_prompt=target)
+    except PresetError as exc:
+        raise ProtocolError(ErrorCode.BAD_OPTION, str(exc)) from None
+
+
+def _output(options: JobOptions, preset: Preset | None) -> dict[str, Any]:
+    out = preset.output if preset is not None else None
+    return {
+        "bit_depth": _first(options.bit_depth, out and out.bit_depth, DEFAULT_BIT_DEPTH),
+        "sample_rate_hz": _first(options.sample_rate_hz, out and out.sample_rate_hz),
+        "match_loudness": _first(
+            options.match_loudness, out and out.match_loudness, DEFAULT_MATCH_LOUDNESS
+        ),
+        "channels": options.channels,
+    }
+
+
+def resolve_generate(request: GenerateRequest, library: PresetLibrary | None) -> RenderSettings:
+    """Settings of a /sa/generate job; the request's duration always wins over a preset's."""
+    options = request.options
+    preset = find_preset(library, options.preset, "generate")
+    _, target = _fill(preset, None, request.prompt)
+    gen = preset.generation if preset is not None else None
+    sampler = {
+        "seed": options.seed,
+        "num_steps": _first(options.num_steps, gen and gen.num_steps),
+        "guidance": _first(options.guidance, gen and gen.guidance),
+        "synth_steps": options.synth_steps,
+    }
+    return RenderSettings(
+        target_prompt=target, source_prompt=None,
+        variations=_first(options.variations, gen and gen.variations, 1),
+        range_s=None, sampler=sampler, preset=preset, **_output(options, preset),
+    )
+
+
+def _rescaled(step: int | None, flow: Any, num_steps: int | None) -> int | None:
+    """A preset's n_max/n_min moved to an explicit `steps` option's grid: the same fraction of
+    the schedule is edited (e.g. n_max 33 of 50 → 3 of 4)."""
+    if step is None or num_steps is None or flow.num_steps == num_steps:
+        return step
+    return min(num_steps, round(step * num_steps / flow.num_steps))
+
+
+def resolve_edit(request: EditRequest, library: PresetLibrary | None) -> RenderSettings:
+    """Settings of a /sa/edit job; source_prompt "" means the null condition."""
+    options = request.options
+    preset = find_preset(library, options.preset, "edit")
+    source, target = _fill(preset, request.source_prompt or None, request.target_prompt)
+    flow = preset.flowedit if preset is not None else None
+    sampler = {
+        "seed": options.seed,
+        "num_steps": _first(options.num_steps, flow and flow.num_steps),
+        "n_max": _first(options.n_max, _rescaled(flow and flow.n_max, flow, options.num_steps)),
+        "n_min": _first(options.n_min, _rescaled(flow and flow.n_min, flow, options.num_steps)),
+        "n_avg": _first(options.n_avg, flow and flow.n_avg),
+        "source_guidance": _first(options.source_guidance, flow and flow.source_guidance),
+        "target_guidance": _first(options.guidance, flow and flow.target_guidance),
+        "synth_steps": options.synth_steps,
+    }
+    return RenderSettings(
+        target_prompt=target, source_prompt=source, variations=options.variations or 1,
+        range_s=options.range_s, sampler=sampler, preset=preset, **_output(options, preset),
+    )

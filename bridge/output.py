@@ -1,0 +1,76 @@
+"""Output files: descriptive unique names, written atomically, never overwriting anything.
+
+A file is written under a hidden temporary name in `out_dir`, flushed to disk, then given its
+final name with `os.link`, which fails instead of replacing an existing file. Where the file
+system has no hard links, the final name is first reserved with O_CREAT|O_EXCL and the finished
+file is renamed over that empty placeholder (os.replace). A reader never sees a half-written file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import secrets
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+
+MAX_SLUG_CHARS = 40
+MAX_NAME_TRIES = 1000  # name-2 … name-1000 before giving up (the job id already makes it unique)
+
+
+def slugify(text: str, max_chars: int = MAX_SLUG_CHARS) -> str:
+    """A short lowercase ASCII file-name fragment: "Dog barks, far away!" → "dog-barks-far-away"."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_chars].rstrip("-") or "untitled"
+
+
+def output_stem(kind: str, prompt: str, job_id: str) -> str:
+    """`sa_<kind>_<slug of prompt>_<job id>`, e.g. `sa_edit_a-cat-meows_1f3a9c`."""
+    return f"sa_{kind}_{slugify(prompt)}_{job_id}"
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _claim(temp: Path, final: Path) -> bool:
+    """Give the finished `temp` the name `final` unless it exists. True when it did."""
+    try:
+        os.link(temp, final)
+    except FileExistsError:
+        return False
+    except OSError:  # no hard links here (FAT, some network shares): reserve, then replace
+        try:
+            os.close(os.open(final, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+        except FileExistsError:
+            return False
+        temp.replace(final)
+        return True
+    temp.unlink()
+    return True
+
+
+def write_new_file(out_dir: Path, stem: str, suffix: str, write: Callable[[Path], None]) -> Path:
+    """Call `write(temp_path)`, then publish it as `out_dir/stem+suffix` (or `stem-2+suffix`, …)
+    without ever replacing an existing file. The temporary file is removed on any failure."""
+    temp = out_dir / f".sa_tmp_{secrets.token_hex(8)}{suffix}"
+    # os.open, not mkstemp: the file gets the user's umask (mkstemp would make it 0600)
+    os.close(os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+    try:
+        write(temp)
+        _fsync(temp)
+        for attempt in range(1, MAX_NAME_TRIES + 1):
+            final = out_dir / (stem + (f"-{attempt}" if attempt > 1 else "") + suffix)
+            if _claim(temp, final):
+                return final
+        raise FileExistsError(f"{out_dir} already holds {stem}{suffix} and {MAX_NAME_TRIES} more")
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()

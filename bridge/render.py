@@ -1,0 +1,238 @@
+"""One job from request to files: settings, audio in, the pipeline, audio out, effects, write.
+
+Runs on the worker thread, the only thread that calls the pipeline (and so torch). Edits keep
+the source's channel count by putting the model's mono result in every channel: a semantic edit
+changes what is heard, so carrying the source's stereo difference signal into it would leak the
+old content back in. Outside `range=A:B` a region edit keeps the source's own samples.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import pedalboard
+import torch
+from semanticaudio.bridge import audio_io
+from semanticaudio.bridge.audio_io import Audio, AudioError
+from semanticaudio.bridge.job_settings import (
+    RenderSettings,
+    build_chain,
+    resolve_edit,
+    resolve_generate,
+)
+from semanticaudio.bridge.output import output_stem, write_new_file
+from semanticaudio.bridge.presets import PresetLibrary
+from semanticaudio.bridge.protocol import (
+    EditRequest,
+    ErrorCode,
+    GenerateRequest,
+    JobRequest,
+    ProtocolError,
+)
+from semanticaudio.engine.errors import Cancelled
+
+
+class PipelineLike(Protocol):
+    """The part of engine.pipeline.Pipeline the bridge calls (see notes/contracts.md)."""
+
+    sample_rate_hz: int
+
+    def generate(self, prompt: str, duration_s: float, **kwargs: Any) -> Any: ...
+
+    def edit(self, waveform: torch.Tensor, sample_rate_hz: int, target_prompt: str,
+             source_prompt: str | None = None, **kwargs: Any) -> Any: ...
+
+
+@dataclass(frozen=True)
+class JobHooks:
+    """How a job talks back: progress(fraction 0..1, stage) and the cancel check."""
+
+    progress: Callable[[float, str], None]
+    should_cancel: Callable[[], bool]
+
+
+@dataclass
+class StageTimings:
+    """Wall seconds per stage of one job; `bridge_s` is everything but the model."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def stage(self, name: str):
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
+
+    @property
+    def bridge_s(self) -> float:
+        return sum(v for k, v in self.seconds.items() if k not in ("model", "chain_load"))
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    paths: tuple[Path, ...]
+    timings: StageTimings
+
+
+class Renderer:
+    """Turns a validated job request into files in its out_dir."""
+
+    def __init__(self, pipeline: PipelineLike, presets: PresetLibrary | None = None) -> None:
+        self.pipeline = pipeline
+        self.presets = presets
+
+    def render(self, request: JobRequest, hooks: JobHooks) -> RenderResult:
+        """Run one job; raises ProtocolError, Cancelled or the engine's EngineError."""
+        if isinstance(request, GenerateRequest):
+            return self._generate(request, hooks)
+        return self._edit(request, hooks)
+
+    def _generate(self, request: GenerateRequest, hooks: JobHooks) -> RenderResult:
+        timings = StageTimings()
+        # 1. Settings and effect chain first: a bad preset must not cost a model run.
+        settings = resolve_generate(request, self.presets)
+        with timings.stage("chain_load"):
+            chain = build_chain(settings.preset)
+        # 2. The model.
+        with timings.stage("model"):
+            result = self.pipeline.generate(
+                settings.target_prompt, request.duration_s, variations=settings.variations,
+                progress=hooks.progress, should_cancel=hooks.should_cancel, **settings.sampler,
+            )
+        # 3. Model rate → output rate and channels.
+        model_rate = int(result.sample_rate_hz)
+        out_rate = settings.sample_rate_hz or model_rate
+        takes = []
+        with timings.stage("resample"):
+            for wave in _numpy_takes(result.waveforms):
+                resampled = audio_io.resample(wave[None], model_rate, out_rate)[0]
+                takes.append(audio_io.to_channels(resampled, settings.channels or 1))
+        # 4. Effects, level, files.
+        takes = self._finish(takes, out_rate, chain, timings)
+        stem = output_stem("gen", request.prompt, request.job_id)
+        paths = self._write(takes, out_rate, settings, Path(request.out_dir), stem, hooks, timings)
+        return RenderResult(paths, timings)
+
+    def _edit(self, request: EditRequest, hooks: JobHooks) -> RenderResult:
+        timings = StageTimings()
+        # 1. Settings and effect chain first: a bad preset must not cost a model run.
+        settings = resolve_edit(request, self.presets)
+        with timings.stage("chain_load"):
+            chain = build_chain(settings.preset)
+        # 2. Read the region; the model hears it in mono at its own rate.
+        with timings.stage("read"):
+            source = _read_source(request)
+        with timings.stage("resample"):
+            model_rate = int(self.pipeline.sample_rate_hz)
+            mono = audio_io.mixdown(source.samples)
+            model_in = audio_io.resample(mono[None], source.sample_rate_hz, model_rate)[0]
+        # 3. The model.
+        with timings.stage("model"):
+            result = self.pipeline.edit(
+                torch.from_numpy(np.ascontiguousarray(model_in)), model_rate,
+                settings.target_prompt, settings.source_prompt, range_s=settings.range_s,
+                variations=settings.variations, progress=hooks.progress,
+                should_cancel=hooks.should_cancel, **settings.sampler,
+            )
+        # 4. Back to the source's rate and channels, spliced and levelled against the source.
+        with timings.stage("resample"):
+            takes, out_rate = _edited_takes(result, source, settings)
+        takes = self._finish(takes, out_rate, chain, timings)
+        stem = output_stem("edit", request.target_prompt, request.job_id)
+        paths = self._write(takes, out_rate, settings, Path(request.out_dir), stem, hooks, timings)
+        return RenderResult(paths, timings)
+
+    def _finish(
+        self, takes: list[np.ndarray], rate: int, chain: pedalboard.Pedalboard | None,
+        timings: StageTimings,
+    ) -> list[np.ndarray]:
+        """Effects (if any), then the clipping guard; each take `(channels, frames)`."""
+        finished = []
+        for take in takes:
+            with timings.stage("effects"):
+                processed = _apply_chain(chain, take, rate) if chain is not None else take
+            with timings.stage("level"):
+                try:
+                    finished.append(audio_io.prevent_clipping(processed)[0])
+                except AudioError as exc:
+                    raise ProtocolError(ErrorCode.ENGINE_ERROR, str(exc)) from None
+        return finished
+
+    def _write(
+        self, takes: list[np.ndarray], rate: int, settings: RenderSettings, out_dir: Path,
+        stem: str, hooks: JobHooks, timings: StageTimings,
+    ) -> tuple[Path, ...]:
+        """Write every take as `<stem>_v<k>.wav`; all or nothing (earlier takes are removed if a
+        later one fails). A cancel that arrives before the first write still stops the job."""
+        if hooks.should_cancel():
+            raise Cancelled("cancelled before the files were written")
+        written: list[Path] = []
+        try:
+            with timings.stage("write"):
+                for index, take in enumerate(takes, start=1):
+                    audio = Audio(take, rate)
+                    written.append(write_new_file(
+                        out_dir, f"{stem}_v{index}", ".wav",
+                        lambda path, a=audio: audio_io.write_wav(path, a, settings.bit_depth),
+                    ))
+        except BaseException:
+            for path in written:
+                path.unlink(missing_ok=True)
+            raise
+        return tuple(written)
+
+
+def _numpy_takes(waveforms: torch.Tensor) -> list[np.ndarray]:
+    """`(variations, frames)` tensor → list of `(frames,)` float32 arrays."""
+    array = waveforms.detach().to("cpu", torch.float32).numpy()
+    return [np.ascontiguousarray(row) for row in array.reshape(array.shape[0], -1)]
+
+
+def _read_source(request: EditRequest) -> Audio:
+    try:
+        info = audio_io.probe(Path(request.in_path))
+        return audio_io.read_region(info, request.start_s, request.length_s)
+    except AudioError as exc:
+        raise ProtocolError(ErrorCode.BAD_AUDIO, str(exc)) from None
+
+
+def _edited_takes(
+    result: Any, source: Audio, settings: RenderSettings
+) -> tuple[list[np.ndarray], int]:
+    """Model output → `(channels, frames)` takes at the output rate, matching the source."""
+    out_rate = settings.sample_rate_hz or source.sample_rate_hz
+    reference = audio_io.resample(source.samples, source.sample_rate_hz, out_rate)
+    channels = settings.channels or reference.shape[0]
+    if channels != reference.shape[0]:
+        reference = audio_io.to_channels(audio_io.mixdown(reference), channels)
+    start, end = 0, reference.shape[1]
+    if settings.range_s is not None:
+        start, end = (min(end, audio_io.frames_for(t, out_rate)) for t in settings.range_s)
+    takes = []
+    for wave in _numpy_takes(result.waveforms):
+        mono = audio_io.resample(wave[None], int(result.sample_rate_hz), out_rate)
+        take = audio_io.to_channels(audio_io.fit_length(mono, reference.shape[1])[0], channels)
+        if settings.match_loudness:
+            take = take * audio_io.loudness_gain(take[:, start:end], reference[:, start:end])
+        if settings.range_s is not None:
+            fade = audio_io.frames_for(audio_io.CROSSFADE_S, out_rate)
+            take = audio_io.splice(reference, take, start, end, fade)
+        takes.append(take.astype(np.float32))
+    return takes, out_rate
+
+
+def _apply_chain(chain: pedalboard.Pedalboard, take: np.ndarray, rate: int) -> np.ndarray:
+    """Run the effect chain over one take; the output keeps the take's length (tails are cut)."""
+    try:
+        processed = chain(take, float(rate))
+    except Exception as exc:  # a third-party plug-in may raise anything
+        raise ProtocolError(ErrorCode.PLUGIN_ERROR, f"effect chain failed: {exc}") from None
+    return audio_io.fit_length(np.asarray(processed, np.float32), take.shape[1])

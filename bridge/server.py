@@ -1,0 +1,212 @@
+"""The UDP side of sa-engine: datagrams in, requests validated and queued, replies out.
+
+Handlers run inside the asyncio event loop, so they only decode, validate and enqueue (a header
+read of the input file is the slowest thing they do). python-osc parses the packets; the
+datagram protocol here replaces python-osc's dispatcher because that one drops unparsable
+packets silently and sleeps inside the event loop for bundles time-tagged in the future.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from pythonosc.osc_packet import OscPacket
+from semanticaudio.bridge import replies, validation
+from semanticaudio.bridge.job_settings import find_preset
+from semanticaudio.bridge.jobs import Address, CancelOutcome, Job, JobQueue
+from semanticaudio.bridge.presets import PresetLibrary
+from semanticaudio.bridge.preview import Previewer
+from semanticaudio.bridge.protocol import (
+    PREVIEW_JOB_ID,
+    CancelRequest,
+    EditRequest,
+    ErrorCode,
+    GenerateRequest,
+    PingRequest,
+    PresetsRequest,
+    PreviewRequest,
+    ProtocolError,
+    Request,
+    StatusRequest,
+    decode_request,
+    salvage_job_id,
+    salvage_reply_port,
+)
+
+log = logging.getLogger(__name__)
+GARBAGE_LOG_INTERVAL_S = 5.0  # a flood of garbage logs one line per interval, with a count
+
+
+class LoopReplySender:
+    """Sends replies from the server's own socket; safe to call from any thread."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._loop_thread = threading.get_ident()
+        self._transport: asyncio.DatagramTransport | None = None
+
+    def attach(self, transport: asyncio.DatagramTransport) -> None:
+        self._transport = transport
+
+    def send(self, address: Address, reply: replies.Reply) -> None:
+        data = reply.encode()
+        if threading.get_ident() == self._loop_thread:
+            self._sendto(data, address)  # in the loop: now, so `accepted` precedes `progress`
+            return
+        try:
+            self._loop.call_soon_threadsafe(self._sendto, data, address)
+        except RuntimeError:  # the loop is closed: sa-engine is exiting
+            log.warning("reply %s to %s dropped: the server has stopped", reply.address, address)
+
+    def _sendto(self, data: bytes, address: Address) -> None:
+        if self._transport is None or self._transport.is_closing():
+            log.warning("reply to %s dropped: the socket is closed", address)
+            return
+        self._transport.sendto(data, address)
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """What /sa/pong reports."""
+
+    model_name: str
+    device: str
+
+
+class GarbageLog:
+    """Logs dropped datagrams, at most one line per interval (the rest are counted)."""
+
+    def __init__(self, interval_s: float = GARBAGE_LOG_INTERVAL_S) -> None:
+        self.interval_s = interval_s
+        self.dropped = 0
+        self._last_logged: float | None = None
+        self._unlogged = 0
+
+    def drop(self, sender: Address, data: bytes, why: str) -> None:
+        self.dropped += 1
+        self._unlogged += 1
+        now = time.monotonic()
+        if self._last_logged is None or now - self._last_logged >= self.interval_s:
+            log.warning("dropped %d bytes from %s:%s (%s): %r; %d dropped since last notice",
+                        len(data), sender[0], sender[1], why, data[:32], self._unlogged)
+            self._last_logged, self._unlogged = now, 0
+
+
+class RequestHandler:
+    """Decodes one datagram at a time and acts on each request in it."""
+
+    def __init__(self, queue: JobQueue, sink: Any, limits: validation.Limits, info: EngineInfo,
+                 presets: PresetLibrary | None, previewer: Previewer | None) -> None:
+        self.queue = queue
+        self.sink = sink
+        self.limits = limits
+        self.info = info
+        self.presets = presets
+        self.previewer = previewer
+        self.garbage = GarbageLog()
+
+    def handle_datagram(self, data: bytes, sender: Address) -> None:
+        """Parse a packet (message or bundle; time tags are ignored) and handle each message."""
+        try:
+            messages = [timed.message for timed in OscPacket(data).messages]
+        except Exception as exc:  # python-osc raises ParseError, but garbage may trip others
+            self.garbage.drop(sender, data, f"not OSC: {exc}")
+            return
+        for message in messages:
+            self.handle_message(message.address, list(message.params), sender)
+
+    def handle_message(self, address: str, args: list[Any], sender: Address) -> None:
+        """Decode and act; any refusal is answered with /sa/error, never raised."""
+        try:
+            self._dispatch(decode_request(address, args), sender)
+        except ProtocolError as exc:
+            job_id = exc.job_id or salvage_job_id(address, args)
+            log.info("refused %s from %s: %s %s", address, sender, exc.code, exc.message)
+            port = salvage_reply_port(address, args)
+            target = (sender[0], port) if port is not None else sender
+            self.sink.send(target, replies.error(job_id, exc.code, exc.message))
+        except Exception as exc:  # a bug here must not take the daemon down
+            log.exception("handling %s from %s failed", address, sender)
+            message = f"sa-engine failed on {address}: {type(exc).__name__}: {exc}"
+            self.sink.send(sender, replies.error(salvage_job_id(address, args),
+                                                 ErrorCode.INTERNAL_ERROR, message))
+
+    def _dispatch(self, request: Request, sender: Address) -> None:
+        reply_to = (sender[0], request.reply_port)
+        if isinstance(request, GenerateRequest | EditRequest):
+            self._submit(request, reply_to)
+        elif isinstance(request, CancelRequest):
+            self._cancel(request, reply_to)
+        elif isinstance(request, PingRequest):
+            self.sink.send(reply_to, replies.pong(self.info.model_name, self.info.device))
+        elif isinstance(request, StatusRequest):
+            snap = self.queue.snapshot()
+            reply = replies.status(snap.queued_ids, snap.running_id, snap.fraction, snap.stage)
+            self.sink.send(reply_to, reply)
+        elif isinstance(request, PresetsRequest):
+            summaries = self.presets.summaries() if self.presets is not None else []
+            self.sink.send(reply_to, replies.presets(summaries))
+        elif isinstance(request, PreviewRequest):
+            self._preview(request, reply_to)
+
+    def _submit(self, request: GenerateRequest | EditRequest, reply_to: Address) -> None:
+        try:
+            if isinstance(request, GenerateRequest):
+                validation.check_generate(request, self.limits)
+                find_preset(self.presets, request.options.preset, "generate")
+            else:
+                validation.check_edit(request, self.limits)
+                find_preset(self.presets, request.options.preset, "edit")
+            position = self.queue.submit(Job(request, reply_to))
+        except ProtocolError as exc:
+            exc.job_id = request.job_id
+            raise
+        log.info("accepted %s at position %d", request.job_id, position)
+        self.sink.send(reply_to, replies.accepted(request.job_id, position))
+
+    def _cancel(self, request: CancelRequest, reply_to: Address) -> None:
+        outcome, job = self.queue.cancel(request.job_id, watcher=reply_to)
+        if outcome is CancelOutcome.UNKNOWN or job is None:
+            raise ProtocolError(
+                ErrorCode.UNKNOWN_JOB,
+                f"no queued or running job has id {request.job_id!r}", request.job_id,
+            )
+        log.info("cancel %s: %s", request.job_id, outcome.value)
+        if outcome is CancelOutcome.REMOVED:
+            reply = replies.error(job.job_id, ErrorCode.CANCELLED, "cancelled before it started")
+            for address in job.final_addresses():
+                self.sink.send(address, reply)
+        # SIGNALLED: the worker answers once the pipeline stops at its next step.
+
+    def _preview(self, request: PreviewRequest, reply_to: Address) -> None:
+        if self.previewer is None:
+            raise ProtocolError(ErrorCode.NO_AUDIO_DEVICE, "preview is disabled in this sa-engine",
+                                PREVIEW_JOB_ID)
+        try:
+            self.previewer.request(request.path, reply_to)
+        except ProtocolError as exc:
+            exc.job_id = PREVIEW_JOB_ID
+            raise
+
+
+class OscDatagramProtocol(asyncio.DatagramProtocol):
+    """asyncio glue: every datagram goes to the RequestHandler; nothing it does can escape."""
+
+    def __init__(self, handler: RequestHandler) -> None:
+        self.handler = handler
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        sender = (str(addr[0]), int(addr[1]))
+        try:
+            self.handler.handle_datagram(data, sender)
+        except Exception:
+            log.exception("datagram from %s could not be handled", sender)
+
+    def error_received(self, exc: Exception) -> None:
+        # e.g. ICMP "port unreachable" after a reply to a client that has gone away
+        log.debug("socket error: %s", exc)

@@ -1,0 +1,145 @@
+"""The worker thread: takes jobs one at a time, runs them, and sends their replies.
+
+It is the only thread that calls the pipeline. Every outcome of a job ends in exactly one final
+reply (`/sa/done` or `/sa/error`) to the requester and to anyone who cancelled it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+from semanticaudio.bridge import replies
+from semanticaudio.bridge.jobs import Address, Job, JobQueue
+from semanticaudio.bridge.protocol import ErrorCode, JobRequest, ProtocolError
+from semanticaudio.bridge.render import JobHooks, RenderResult
+from semanticaudio.engine.errors import Cancelled, EngineError
+
+log = logging.getLogger(__name__)
+
+PROGRESS_INTERVAL_S = 0.1  # at most 10 progress replies a second per job (plus first and last)
+
+
+class ReplySink(Protocol):
+    """Sends one reply datagram; must be safe to call from any thread."""
+
+    def send(self, address: Address, reply: replies.Reply) -> None: ...
+
+
+RunJob = Callable[[JobRequest, JobHooks], RenderResult]
+
+
+class ProgressThrottle:
+    """Passes on the first report, one at each stage change, then at most one per interval;
+    `flush()` sends the last report if it was held back, so the final state is always seen."""
+
+    def __init__(self, send: Callable[[float, str], None], interval_s: float = PROGRESS_INTERVAL_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._send = send
+        self._interval_s = interval_s
+        self._clock = clock
+        self._last_sent_at: float | None = None
+        self._last_stage: str | None = None
+        self._held: tuple[float, str] | None = None
+
+    def __call__(self, fraction: float, stage: str) -> None:
+        now = self._clock()
+        due = self._last_sent_at is None or now - self._last_sent_at >= self._interval_s
+        if due or stage != self._last_stage:
+            self._held = None
+            self._last_sent_at, self._last_stage = now, stage
+            self._send(fraction, stage)
+        else:
+            self._held = (fraction, stage)
+
+    def flush(self) -> None:
+        if self._held is not None:
+            held, self._held = self._held, None
+            self._send(*held)
+
+
+class JobProgress:
+    """The progress callback handed to the pipeline for one job: records the job's state for
+    /sa/status and sends throttled /sa/progress replies to the requester."""
+
+    def __init__(self, job: Job, sink: ReplySink, interval_s: float) -> None:
+        self.job = job
+        self.sink = sink
+        self.throttle = ProgressThrottle(self._send, interval_s)
+
+    def __call__(self, fraction: float, stage: str) -> None:
+        self.job.fraction, self.job.stage = fraction, stage
+        self.throttle(fraction, stage)
+
+    def _send(self, fraction: float, stage: str) -> None:
+        self.sink.send(self.job.reply_to, replies.progress(self.job.job_id, fraction, stage))
+
+    def flush(self) -> None:
+        self.throttle.flush()
+
+
+class Worker:
+    """Runs queued jobs on one thread with `run_job` (normally Renderer.render)."""
+
+    def __init__(self, queue: JobQueue, run_job: RunJob, sink: ReplySink,
+                 progress_interval_s: float = PROGRESS_INTERVAL_S) -> None:
+        self.queue = queue
+        self.run_job = run_job
+        self.sink = sink
+        self.progress_interval_s = progress_interval_s
+        self._thread = threading.Thread(target=self._loop, name="sa-worker", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def join(self, timeout_s: float | None = None) -> bool:
+        """Wait for the thread to end (after the queue is closed); True when it has."""
+        self._thread.join(timeout_s)
+        return not self._thread.is_alive()
+
+    def _loop(self) -> None:
+        while (job := self.queue.take()) is not None:
+            try:
+                self.run(job)
+            finally:
+                self.queue.finish(job)
+
+    def run(self, job: Job) -> None:
+        """Run one job and send its final reply; never raises."""
+        report = JobProgress(job, self.sink, self.progress_interval_s)
+        try:
+            result = self.run_job(job.request, JobHooks(report, job.should_cancel))
+        except BaseException as exc:  # every outcome must end in one reply
+            report.flush()
+            self._send_final(job, self._error_reply(job, exc))
+            if not isinstance(exc, Exception):
+                raise
+            return
+        report.flush()
+        log.info("job %s done in %.2f s (bridge %.3f s): %s", job.job_id,
+                 sum(result.timings.seconds.values()), result.timings.bridge_s,
+                 ", ".join(map(str, result.paths)))
+        self._send_final(job, replies.done(job.job_id, [str(p) for p in result.paths]))
+
+    def _error_reply(self, job: Job, exc: BaseException) -> replies.Reply:
+        if isinstance(exc, Cancelled):
+            log.info("job %s cancelled: %s", job.job_id, job.cancel_reason)
+            return replies.error(job.job_id, ErrorCode.CANCELLED, job.cancel_reason)
+        if isinstance(exc, ProtocolError):
+            log.info("job %s failed: %s %s", job.job_id, exc.code, exc.message)
+            return replies.error(job.job_id, exc.code, exc.message)
+        if isinstance(exc, EngineError):
+            log.info("job %s rejected by the engine: %s", job.job_id, exc)
+            return replies.error(job.job_id, ErrorCode.ENGINE_ERROR, str(exc))
+        log.exception("job %s failed inside sa-engine", job.job_id, exc_info=exc)
+        return replies.error(
+            job.job_id, ErrorCode.INTERNAL_ERROR,
+            f"sa-engine failed while running the job: {type(exc).__name__}: {exc}",
+        )
+
+    def _send_final(self, job: Job, reply: replies.Reply) -> None:
+        for address in job.final_addresses():
+            self.sink.send(address, reply)

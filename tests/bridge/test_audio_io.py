@@ -1,0 +1,112 @@
+"""Audio in and out with real pedalboard I/O: formats, regions, resampling, levels, WAV writing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+from semanticaudio.bridge import audio_io
+from semanticaudio.bridge.audio_io import Audio, AudioError
+
+from tests.bridge.helpers import tone, write_audio
+
+
+def dominant_hz(mono: np.ndarray, rate: int) -> float:
+    spectrum = np.abs(np.fft.rfft(mono * np.hanning(len(mono))))
+    return float(np.fft.rfftfreq(len(mono), 1 / rate)[np.argmax(spectrum)])
+
+
+@pytest.mark.parametrize("suffix", [".wav", ".flac", ".ogg", ".mp3", ".aiff"])
+def test_every_input_format_reads_the_asked_region(tmp_path: Path, suffix: str) -> None:
+    path = write_audio(tmp_path / f"in{suffix}", tone(2.0, 44100), 44100)
+    info = audio_io.probe(path)
+    assert (info.sample_rate_hz, info.num_channels) == (44100, 2)
+    assert info.duration_s >= 1.99  # MP3 adds encoder padding, never removes audio
+    region = audio_io.read_region(info, 0.5, 1.0)
+    assert region.samples.shape == (2, 44100)
+    assert region.samples.dtype == np.float32
+    assert dominant_hz(region.samples[0], 44100) == pytest.approx(440, abs=3)
+    assert audio_io.rms(region.samples[1]) < audio_io.rms(region.samples[0])  # channels kept
+
+
+def test_region_offset_is_exact_for_pcm(tmp_path: Path) -> None:
+    ramp = np.arange(48000, dtype=np.float32)[None] / 48000  # value = time in seconds
+    info = audio_io.probe(write_audio(tmp_path / "ramp.wav", ramp * 0.5, 48000))
+    region = audio_io.read_region(info, 0.25, 0.5)
+    assert region.num_frames == 24000
+    assert region.samples[0, 0] == pytest.approx(0.125, abs=1e-4)
+    assert region.samples[0, -1] == pytest.approx(0.5 * (0.75 - 1 / 48000), abs=1e-4)
+
+
+def test_not_audio_is_an_audio_error(tmp_path: Path) -> None:
+    path = tmp_path / "notes.wav"
+    path.write_text("hello")
+    with pytest.raises(AudioError, match="cannot be read as audio") as caught:
+        audio_io.probe(path)
+    assert caught.value.kind == "audio"
+
+
+@pytest.mark.parametrize(("from_hz", "to_hz"), [(44100, 16000), (16000, 48000), (22050, 22050)])
+def test_resampling_keeps_pitch_and_gives_exact_lengths(from_hz: int, to_hz: int) -> None:
+    samples = tone(1.0, from_hz, channels=2).astype(np.float32)
+    out = audio_io.resample(samples, from_hz, to_hz)
+    assert out.shape == (2, to_hz)
+    assert dominant_hz(out[0], to_hz) == pytest.approx(440, abs=2)
+    assert audio_io.rms(out[0]) == pytest.approx(audio_io.rms(samples[0]), rel=0.02)
+
+
+def test_resampling_is_aligned_in_time() -> None:
+    """A click stays where it was: pedalboard's resampler delay is compensated."""
+    click = np.zeros((1, 44100), np.float32)
+    click[0, 22050] = 1.0
+    out = audio_io.resample(click, 44100, 16000)
+    assert abs(int(np.argmax(np.abs(out[0]))) - 8000) <= 1
+
+
+def test_mixdown_and_channels() -> None:
+    stereo = np.array([[1.0, 0.0], [0.0, 1.0]], np.float32)
+    assert audio_io.mixdown(stereo).tolist() == [0.5, 0.5]
+    assert audio_io.to_channels(np.array([1.0, 2.0]), 3).shape == (3, 2)
+
+
+def test_splice_keeps_the_source_outside_the_range_exactly() -> None:
+    source = np.ones((2, 1000), np.float32)
+    edited = np.full((2, 1000), -1.0, np.float32)
+    out = audio_io.splice(source, edited, 300, 700, fade=50)
+    assert np.array_equal(out[:, :300], source[:, :300])
+    assert np.array_equal(out[:, 700:], source[:, 700:])
+    assert np.array_equal(out[:, 350:650], edited[:, 350:650])
+    assert np.all(np.diff(out[0, 300:350]) < 0)  # a ramp, not a step
+
+
+def test_loudness_gain_matches_rms_within_limits() -> None:
+    reference = tone(1.0, 8000, channels=1) * 0.5
+    quiet = reference * 0.1
+    gain = audio_io.loudness_gain(quiet, reference)
+    assert audio_io.rms(quiet * gain) == pytest.approx(audio_io.rms(reference), rel=1e-6)
+    assert audio_io.loudness_gain(reference * 1e-4, reference) == pytest.approx(10.0)  # +20 dB cap
+    assert audio_io.loudness_gain(np.zeros((1, 100)), reference) == 1.0
+
+
+def test_prevent_clipping_only_acts_when_needed() -> None:
+    fine = np.array([[0.5, -0.99]], np.float32)
+    same, gain = audio_io.prevent_clipping(fine)
+    assert same is fine
+    assert gain == 1.0
+    loud = np.array([[2.0, -4.0]], np.float32)
+    scaled, gain = audio_io.prevent_clipping(loud)
+    assert np.max(np.abs(scaled)) == pytest.approx(audio_io.PEAK_CEILING)
+    assert scaled[0, 0] / scaled[0, 1] == pytest.approx(-0.5)  # one gain for the whole take
+    with pytest.raises(AudioError, match="NaN"):
+        audio_io.prevent_clipping(np.array([[np.nan]], np.float32))
+
+
+@pytest.mark.parametrize(("bit_depth", "subtype"), [(16, "PCM_16"), (24, "PCM_24"), (32, "FLOAT")])
+def test_write_wav_formats(tmp_path: Path, bit_depth: int, subtype: str) -> None:
+    path = tmp_path / "out.wav"
+    audio_io.write_wav(path, Audio(tone(0.5, 22050).astype(np.float32), 22050), bit_depth)
+    info = soundfile.info(str(path))
+    assert (info.subtype, info.samplerate, info.channels, info.frames) == (
+        subtype, 22050, 2, 11025)
