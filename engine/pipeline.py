@@ -239,60 +239,49 @@ class Pipeline:
             num_steps, n_max, n_min, n_avg, source_guidance, target_guidance
         )
         source = check_waveform(waveform, sample_rate_hz, self.min_duration_s, self.max_duration_s)
-        span = (
-            None if range_s is None else regions.check_range(range_s, len(source) / sample_rate_hz)
-        )
+        duration_s = len(source) / sample_rate_hz
+        span = None if range_s is None else regions.check_range(range_s, duration_s)
         variations = check_variations(variations, self.max_variations)
         synth = check_steps(_default(synth_steps, self.checkpoint.config.sampling.synth_steps))
         seed, generator = _generator(seed)
-        edit_steps = settings.n_max
-        reporter = StepReporter(
-            edit_steps + (synth if self.model.is_two_stage else 0) + 1, progress, should_cancel
-        )
+        render_steps = synth if self.model.is_two_stage else 0
+        reporter = StepReporter(settings.n_max + render_steps + 1, progress, should_cancel)
         model_wave = self._to_model_rate(source, sample_rate_hz)
         num_frames = math.ceil(len(model_wave) / self.codec.hop_length)
         # 2. Encode the prompts (an empty or missing source prompt means the null condition).
         target = self._encode_text([check_prompt(target_prompt)]).repeat(variations)
-        src_text = (
-            self._encode_text([source_prompt]).repeat(variations)
-            if source_prompt and source_prompt.strip()
-            else None
-        )
+        has_source = bool(source_prompt and source_prompt.strip())
+        src_text = self._encode_text([source_prompt]).repeat(variations) if has_source else None
         mask = None if span is None else regions.frame_mask(span, num_frames, self.frame_rate_hz)
         with self._autocast():
             # 3. Encode the source to the edited space and run FlowEdit there.
             x_src = self._encode_source(model_wave, num_frames).repeat(variations, 1, 1)
-            model = self.model.planner if self.model.is_two_stage else self.model.base
-            region = None if mask is None else mask.to(self.device)[None].expand(variations, -1)
-            edited = flow_edit(
-                model,
-                x_src,
-                EditConditions(target, src_text),
-                settings,
-                generator,
-                reporter,
-                region,
-            )
+            edited = self._flow_edit(x_src, EditConditions(target, src_text), settings, mask,
+                                     generator, reporter)
             # 4. Render the edited latent to audio (the synthesizer re-renders two-stage edits).
             semantic = edited if self.model.is_two_stage else None
-            acoustic = (
-                self._synthesize(target, edited, synth, generator, reporter)
-                if self.model.is_two_stage
-                else edited
-            )
+            acoustic = edited
+            if self.model.is_two_stage:
+                acoustic = self._synthesize(target, edited, synth, generator, reporter)
             rendered = self._decode(acoustic, len(model_wave), reporter)
         # 5. Back to the input's rate; splice the region into the untouched source.
         waveforms = _fit_length(self._from_model_rate(rendered, sample_rate_hz), len(source))
         if span is not None:
             waveforms = regions.splice(source, waveforms, span, sample_rate_hz)
-        return EditResult(
-            waveforms,
-            sample_rate_hz,
-            self.model.acoustic_norm.denormalize(acoustic).float().cpu(),
-            None if semantic is None else semantic.float().cpu(),
-            seed,
-            x_src[:1].float().cpu(),
-        )
+        acoustic_out = self.model.acoustic_norm.denormalize(acoustic).float().cpu()
+        semantic_out = None if semantic is None else semantic.float().cpu()
+        return EditResult(waveforms, sample_rate_hz, acoustic_out, semantic_out, seed,
+                          x_src[:1].float().cpu())
+
+    def _flow_edit(self, x_src: torch.Tensor, conditions: EditConditions,
+                   settings: FlowEditConfig, mask: torch.Tensor | None,
+                   generator: torch.Generator, reporter: StepReporter) -> torch.Tensor:
+        """FlowEdit with the planner (two-stage) or the Base model, on (V, T, C) latents."""
+        model = self.model.planner if self.model.is_two_stage else self.model.base
+        region = None
+        if mask is not None:
+            region = mask.to(self.device)[None].expand(x_src.shape[0], -1)  # (V, T)
+        return flow_edit(model, x_src, conditions, settings, generator, reporter, region)
 
     def _flowedit_settings(
         self, num_steps, n_max, n_min, n_avg, source_guidance, target_guidance
