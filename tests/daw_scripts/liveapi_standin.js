@@ -1,0 +1,194 @@
+// A stand-in for Max's LiveAPI (and Task) over a small model of a Live Set, for running the
+// SemanticAudio device's [js] under Node. It follows the Live Object Model where the device
+// touches it: canonical paths, properties read with get() as arrays, functions with call(),
+// "id N" paths, create_audio_clip only from Live 12.0.5, and on macOS only /Volumes/ paths.
+// Unknown paths, properties and functions throw, so a typo cannot pass silently.
+"use strict";
+
+const CLIP_PROPERTIES = [
+  "file_path", "start_marker", "end_marker", "warping", "sample_rate", "sample_length",
+  "is_audio_clip", "end_time", "name", "warp_markers", "length",
+];
+
+function versionAtLeast(version, wanted) {
+  for (let i = 0; i < wanted.length; i++) {
+    if (version[i] !== wanted[i]) return version[i] > wanted[i];
+  }
+  return true;
+}
+
+class LiveModel {
+  constructor(spec, log) {
+    this.spec = spec;
+    this.log = log;
+    this.version = spec.version || [12, 1, 0];
+    this.objects = new Map(); // id -> { path, kind, data }
+    this.nextId = 1;
+    for (const track of spec.tracks) {
+      track.slots = track.slots || [];
+      track.arrangement = track.arrangement || [];
+    }
+  }
+
+  register(path, kind, data) {
+    for (const [id, entry] of this.objects) if (entry.path === path) return id;
+    const id = this.nextId++;
+    this.objects.set(id, { path, kind, data });
+    return id;
+  }
+
+  track(index) {
+    const track = this.spec.tracks[index];
+    if (!track) throw new Error(`no track ${index} in the Live Set`);
+    return track;
+  }
+
+  /** { path, kind, data } for a path the device asks for, or null (LiveAPI id 0). */
+  resolve(path) {
+    const words = path.trim().split(/\s+/);
+    if (words[0] === "id") {
+      const entry = this.objects.get(Number(words[1]));
+      return entry || null;
+    }
+    if (path === "live_app") return { path, kind: "app", data: {} };
+    if (path === "live_set") return { path, kind: "song", data: this.spec };
+    if (path === "this_device") {
+      return { path: `live_set tracks ${this.spec.device_track} devices 0`, kind: "device",
+               data: {} };
+    }
+    if (path === "live_set view detail_clip") {
+      const at = this.spec.detail_clip;
+      if (!at) return null;
+      const canonical = at.slot !== undefined
+        ? `live_set tracks ${at.track} clip_slots ${at.slot} clip`
+        : `live_set tracks ${at.track} arrangement_clips ${at.arrangement}`;
+      return this.resolve(canonical);
+    }
+    let match = /^live_set tracks (\d+)$/.exec(path);
+    if (match) return { path, kind: "track", data: this.track(Number(match[1])) };
+    match = /^live_set tracks (\d+) clip_slots (\d+)$/.exec(path);
+    if (match) {
+      const track = this.track(Number(match[1]));
+      const slot = Number(match[2]);
+      if (slot >= this.spec.scenes) throw new Error(`no clip slot ${slot}: ${path}`);
+      return { path, kind: "slot", data: { track, slot } };
+    }
+    match = /^live_set tracks (\d+) clip_slots (\d+) clip$/.exec(path);
+    if (match) {
+      const clip = this.track(Number(match[1])).slots[Number(match[2])];
+      return clip ? { path, kind: "clip", data: clip } : null;
+    }
+    match = /^live_set tracks (\d+) arrangement_clips (\d+)$/.exec(path);
+    if (match) {
+      const clip = this.track(Number(match[1])).arrangement[Number(match[2])];
+      return clip ? { path, kind: "clip", data: clip } : null;
+    }
+    throw new Error(`LiveAPI path not modelled: ${path}`);
+  }
+
+  get(entry, property) {
+    if (entry.kind === "clip") {
+      if (!CLIP_PROPERTIES.includes(property)) throw new Error(`Clip has no property ${property}`);
+      const value = entry.data[property];
+      if (value === undefined) throw new Error(`the model's clip lacks ${property}`);
+      if (property === "warp_markers") return [JSON.stringify({ warp_markers: value })];
+      return [value];
+    }
+    if (entry.kind === "slot" && property === "has_clip") {
+      return [entry.data.track.slots[entry.data.slot] ? 1 : 0];
+    }
+    if (entry.kind === "song" && property === "current_song_time") {
+      return [this.spec.current_song_time || 0];
+    }
+    throw new Error(`${entry.kind} has no property ${property} in the stand-in`);
+  }
+
+  checkFilePath(filePath) {
+    if (!/^(\/|[A-Za-z]:[\\/])/.test(filePath)) {
+      throw new Error(`create_audio_clip needs an absolute path, got ${filePath}`);
+    }
+    if (this.spec.os === "macintosh" && !filePath.startsWith("/Volumes/")) {
+      throw new Error(`on macOS create_audio_clip needs /Volumes/<drive>/..., got ${filePath}`);
+    }
+  }
+
+  createAudioClip(entry, args) {
+    if (!versionAtLeast(this.version, [12, 0, 5])) {
+      throw new Error(`create_audio_clip does not exist in Live ${this.version.join(".")}`);
+    }
+    const [filePath, position] = args;
+    this.checkFilePath(filePath);
+    const track = entry.kind === "slot" ? entry.data.track : entry.data;
+    if (!track.audio) throw new Error("create_audio_clip: not an audio track");
+    const clip = { file_path: filePath, name: "", is_audio_clip: 1, created: true };
+    if (entry.kind === "slot") {
+      if (track.slots[entry.data.slot]) throw new Error("create_audio_clip: slot is not empty");
+      track.slots[entry.data.slot] = clip;
+      return undefined;
+    }
+    if (typeof position !== "number") throw new Error("Track.create_audio_clip needs a position");
+    clip.position = position;
+    clip.end_time = position + (this.spec.created_clip_beats || 4);
+    track.arrangement.push(clip);
+    const id = this.register(`live_set tracks ${this.spec.tracks.indexOf(track)} ` +
+                             `arrangement_clips ${track.arrangement.length - 1}`, "clip", clip);
+    return ["id", id];
+  }
+
+  call(entry, fn, args) {
+    if (entry.kind === "app") {
+      const index = ["get_major_version", "get_minor_version", "get_bugfix_version"].indexOf(fn);
+      if (index < 0) throw new Error(`Application has no function ${fn}`);
+      return this.version[index];
+    }
+    if (fn === "create_audio_clip" && (entry.kind === "slot" || entry.kind === "track")) {
+      return this.createAudioClip(entry, args);
+    }
+    throw new Error(`${entry.kind} has no function ${fn} in the stand-in`);
+  }
+}
+
+/** The LiveAPI constructor bound to `model`: new LiveAPI([callback,] path). */
+function makeLiveAPI(model, log) {
+  return function LiveAPI(first, second) {
+    const path = typeof first === "function" ? second : first;
+    if (typeof path !== "string") throw new Error("LiveAPI needs a path string");
+    const entry = model.resolve(path);
+    this.id = entry ? model.register(entry.path, entry.kind, entry.data) : 0;
+    this.path = entry ? `"${entry.path}"` : '""';
+    this.unquotedpath = entry ? entry.path : "";
+    this.type = entry ? entry.kind : "";
+    const need = () => {
+      if (!entry) throw new Error(`LiveAPI on an empty path (id 0): ${path}`);
+      return entry;
+    };
+    this.get = (property) => model.get(need(), property);
+    this.set = (property, value) => {
+      const target = need();
+      if (target.kind !== "clip" || property !== "name") {
+        throw new Error(`cannot set ${property} on ${target.kind}`);
+      }
+      target.data.name = String(value);
+      log.push(["set", target.path, property, value]);
+    };
+    this.call = (fn, ...args) => {
+      log.push(["call", need().path, fn, ...args]);
+      return model.call(entry, fn, args);
+    };
+    this.getcount = (child) => {
+      if (need().kind !== "song" || child !== "scenes") throw new Error(`getcount ${child}`);
+      return model.spec.scenes;
+    };
+  };
+}
+
+/** Max's Task, driven by the harness's fake clock: schedule(ms), cancel(). */
+function makeTask(clock) {
+  return function Task(fn, owner) {
+    this.schedule = (delayMs) => clock.tasks.push({ due: clock.now + (delayMs || 0), fn, owner,
+                                                    task: this });
+    this.cancel = () => { clock.tasks = clock.tasks.filter((t) => t.task !== this); };
+  };
+}
+
+module.exports = { LiveModel, makeLiveAPI, makeTask };
