@@ -203,3 +203,31 @@ def test_edit_explains_what_is_wrong_with_the_selection(
     run = run_device([["target", "x"], ["edit"]], live, tmp_path)
     assert statuses(run)[-1].startswith(complaint)
     assert sent(run, "/sa/edit") == []
+
+
+def as_max_atoms(args: list[Any]) -> list[Any]:
+    """What [udpsend] sends: Max turns a JS number without a fraction into an int atom."""
+    return [int(a) if isinstance(a, float) and a.is_integer() else a for a in args]
+
+
+def test_every_request_decodes_under_the_bridge_protocol(tmp_path: Path) -> None:
+    from semanticaudio.bridge.protocol import EditRequest, GenerateRequest, decode_request
+
+    source = clip()
+    live = live_set(tracks=[audio_track(slots=[source])], detail_clip={"track": 0, "slot": 0})
+    steps = [*generate_steps(), ["/sa/done", "$JOB", "C:/o/a.wav"], ["duration", 3.0],
+             ["generate"], ["cancel"], ["/sa/error", "$JOB", "cancelled", "x"],
+             ["target", "a", "door", "creaks"], ["edit"]]
+    run = run_device(steps, live, tmp_path)
+    requests = [out[1:] for out in run["outlets"] if out[0] == 0]
+    assert [r[0] for r in requests] == ["/sa/ping", "/sa/presets", "/sa/generate",
+                                        "/sa/generate", "/sa/cancel", "/sa/edit"]
+    decoded = [decode_request(r[0], as_max_atoms(r[1:])) for r in requests]
+    first_generate, second_generate, edit = decoded[2], decoded[3], decoded[5]
+    assert isinstance(first_generate, GenerateRequest)
+    assert first_generate.options.variations == 2
+    assert first_generate.options.preset == "telephone"
+    assert second_generate.duration_s == 3.0  # sent as an int atom, read as seconds
+    assert isinstance(edit, EditRequest)
+    assert (edit.start_s, edit.length_s) == (0.5, 2.0)
+    assert edit.target_prompt == "a door creaks"

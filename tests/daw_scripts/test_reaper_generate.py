@@ -137,3 +137,16 @@ def test_missing_client_program_points_at_the_settings(tmp_path: Path) -> None:
     (box,) = run.message_boxes
     assert "sa-client: not found" in box["msg"]
     assert "SemanticAudio: Settings" in box["msg"]
+
+
+def test_terminating_the_script_mid_job_cancels_the_job(tmp_path: Path) -> None:
+    """REAPER runs atexit handlers when it stops a deferring script (re-run, quit)."""
+    run = run_action("generate", {
+        "project": project(), "inputs": [[PROMPT, "5", "1", ""]],
+        "simulate": {"generate": [{"hang": True}]}, "max_ticks": 5,
+    }, tmp_path, allow_unfinished=True)
+    job, cancel = run.processes
+    assert run.data["timed_out"] is True
+    assert cancel["command"] == "cancel"
+    assert cancel["args"] == [job["job_id"]]
+    assert run.tracks[1]["items"] == []
