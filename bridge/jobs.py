@@ -10,11 +10,20 @@ from __future__ import annotations
 import collections
 import enum
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from semanticaudio.bridge.protocol import ErrorCode, JobRequest, ProtocolError
 
 Address = tuple[str, int]  # (host, port) a reply goes to
+
+
+@dataclass(frozen=True)
+class JobHooks:
+    """How a running job talks back: progress(fraction 0..1, stage) and the cancel check."""
+
+    progress: Callable[[float, str], None]
+    should_cancel: Callable[[], bool]
 
 
 @dataclass(eq=False)

@@ -9,7 +9,6 @@ old content back in. Outside `range=A:B` a region edit keeps the source's own sa
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ from semanticaudio.bridge.job_settings import (
     resolve_edit,
     resolve_generate,
 )
+from semanticaudio.bridge.jobs import JobHooks
 from semanticaudio.bridge.output import output_stem, write_new_file
 from semanticaudio.bridge.presets import PresetLibrary
 from semanticaudio.bridge.protocol import (
@@ -47,14 +47,6 @@ class PipelineLike(Protocol):
 
     def edit(self, waveform: torch.Tensor, sample_rate_hz: int, target_prompt: str,
              source_prompt: str | None = None, **kwargs: Any) -> Any: ...
-
-
-@dataclass(frozen=True)
-class JobHooks:
-    """How a job talks back: progress(fraction 0..1, stage) and the cancel check."""
-
-    progress: Callable[[float, str], None]
-    should_cancel: Callable[[], bool]
 
 
 @dataclass

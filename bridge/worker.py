@@ -10,13 +10,15 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from semanticaudio.bridge import replies
-from semanticaudio.bridge.jobs import Address, Job, JobQueue
+from semanticaudio.bridge.jobs import Address, Job, JobHooks, JobQueue
 from semanticaudio.bridge.protocol import ErrorCode, JobRequest, ProtocolError
-from semanticaudio.bridge.render import JobHooks, RenderResult
 from semanticaudio.engine.errors import Cancelled, EngineError
+
+if TYPE_CHECKING:  # render imports torch; the worker only needs the result's shape
+    from semanticaudio.bridge.render import RenderResult
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +31,7 @@ class ReplySink(Protocol):
     def send(self, address: Address, reply: replies.Reply) -> None: ...
 
 
-RunJob = Callable[[JobRequest, JobHooks], RenderResult]
+RunJob = Callable[[JobRequest, JobHooks], "RenderResult"]
 
 
 class ProgressThrottle:
@@ -102,29 +104,30 @@ class Worker:
 
     def _loop(self) -> None:
         while (job := self.queue.take()) is not None:
+            reply = replies.error(job.job_id, ErrorCode.INTERNAL_ERROR, "the worker stopped")
             try:
-                self.run(job)
+                reply = self.run(job)
             finally:
+                # The job leaves the queue before its final reply, so a client that asks for
+                # /sa/status right after `done` never sees it still running.
                 self.queue.finish(job)
+                self._send_final(job, reply)
 
-    def run(self, job: Job) -> None:
-        """Run one job and send its final reply; never raises."""
+    def run(self, job: Job) -> replies.Reply:
+        """Run one job (progress replies go out as it runs); returns its final reply."""
         report = JobProgress(job, self.sink, self.progress_interval_s)
         try:
             result = self.run_job(job.request, JobHooks(report, job.should_cancel))
-        except BaseException as exc:  # every outcome must end in one reply
+        except Exception as exc:  # every outcome must end in one reply
             report.flush()
-            self._send_final(job, self._error_reply(job, exc))
-            if not isinstance(exc, Exception):
-                raise
-            return
+            return self._error_reply(job, exc)
         report.flush()
         log.info("job %s done in %.2f s (bridge %.3f s): %s", job.job_id,
                  sum(result.timings.seconds.values()), result.timings.bridge_s,
                  ", ".join(map(str, result.paths)))
-        self._send_final(job, replies.done(job.job_id, [str(p) for p in result.paths]))
+        return replies.done(job.job_id, [str(p) for p in result.paths])
 
-    def _error_reply(self, job: Job, exc: BaseException) -> replies.Reply:
+    def _error_reply(self, job: Job, exc: Exception) -> replies.Reply:
         if isinstance(exc, Cancelled):
             log.info("job %s cancelled: %s", job.job_id, job.cancel_reason)
             return replies.error(job.job_id, ErrorCode.CANCELLED, job.cancel_reason)

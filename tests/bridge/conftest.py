@@ -6,6 +6,7 @@ The tiny checkpoint and pipeline come from tests/conftest.py (`tiny_checkpoint_d
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,7 +32,9 @@ def engine(tiny_checkpoint_dir: Path, user_presets: Path,
     try:
         yield running
     finally:
-        running.stop()
+        status = running.stop(signal.SIGINT)  # Ctrl-C
+        assert status == 0, running.log()[-2000:]
+        assert "stopped" in running.log()
 
 
 @pytest.fixture

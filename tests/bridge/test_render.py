@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 import soundfile
 from semanticaudio.bridge import audio_io
+from semanticaudio.bridge.jobs import JobHooks
 from semanticaudio.bridge.presets import PresetLibrary
 from semanticaudio.bridge.protocol import ErrorCode, ProtocolError, decode_request
-from semanticaudio.bridge.render import JobHooks, Renderer
+from semanticaudio.bridge.render import Renderer
 from semanticaudio.engine.errors import Cancelled
 
 from tests.bridge.helpers import FAKE_PLUGIN_PRESET, tone, write_audio
