@@ -157,6 +157,12 @@ return function(SA)
 
   --- A fresh 12-character hex job id (the protocol accepts A-Z a-z 0-9 _ -).
   function SA.new_job_id()
+    if not SA.seeded then
+      -- Lua 5.3 (REAPER 6) starts every script with the same random sequence: seed from the
+      -- clock so two runs never share a job id (the engine refuses a duplicate).
+      math.randomseed(os.time() + math.floor((reaper.time_precise() % 1000) * 1e6))
+      SA.seeded = true
+    end
     local digits = {}
     for i = 1, 12 do digits[i] = string.format("%x", math.random(0, 15)) end
     return table.concat(digits)
