@@ -69,6 +69,15 @@ end
 
 --------------------------------------------------------------------------------- install
 
+local function real_now()
+  local handle = io.open("/proc/uptime", "r")
+  if not handle then return os.time() end
+  local seconds = handle:read("n")
+  handle:close()
+  return seconds
+end
+
+
 --- Build the stand-in for `scenario` and install `reaper` and `gfx` as globals.
 function M.install(scenario)
   local state = {
@@ -82,6 +91,7 @@ function M.install(scenario)
   local project = scenario.project or {}
   state.cursor = project.cursor or 0
   state.time_selection = project.time_selection or { 0, 0 }
+  if scenario.mode == "real" then state.clock.now = real_now() end -- real processes, real time
   for key, value in pairs(scenario.ext or {}) do state.ext[key] = value end
   build_project(state, project)
   state.processes = Processes.new(scenario, state.clock)
@@ -93,14 +103,6 @@ function M.install(scenario)
 end
 
 ------------------------------------------------------------------------------- the clock
-
-local function real_now()
-  local handle = io.open("/proc/uptime", "r")
-  if not handle then return os.time() end
-  local seconds = handle:read("n")
-  handle:close()
-  return seconds
-end
 
 --- One defer cycle: time moves on (1/30 s simulated, or real time in "real" mode), simulated
 --- processes advance, then the functions deferred during the last cycle run.
