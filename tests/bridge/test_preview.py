@@ -107,3 +107,15 @@ def test_an_empty_path_only_stops() -> None:
     assert sink.event.wait(5.0)
     previewer.stop()
     assert sink.replies == [("/sa/done", ["preview", ""])]
+
+
+def test_list_devices_shows_the_null_device(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".asoundrc").write_text("pcm.!default { type null }\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "semanticaudio.bridge.daemon", "--list-devices"],
+        capture_output=True, text=True, env={**os.environ, "HOME": str(home)}, timeout=60,
+        check=True,
+    )
+    assert "default" in done.stdout
