@@ -17,7 +17,7 @@ from typing import Any
 
 from pythonosc.osc_packet import OscPacket
 from semanticaudio.bridge import replies, validation
-from semanticaudio.bridge.job_settings import find_preset
+from semanticaudio.bridge.job_settings import resolve_edit, resolve_generate
 from semanticaudio.bridge.jobs import Address, CancelOutcome, Job, JobQueue
 from semanticaudio.bridge.presets import PresetLibrary
 from semanticaudio.bridge.preview import Previewer
@@ -156,12 +156,14 @@ class RequestHandler:
 
     def _submit(self, request: GenerateRequest | EditRequest, reply_to: Address) -> None:
         try:
+            # The preset is resolved here too (the worker does it again), so that an unknown
+            # preset or one that cannot fill its prompts is refused before it is queued.
             if isinstance(request, GenerateRequest):
                 validation.check_generate(request, self.limits)
-                find_preset(self.presets, request.options.preset, "generate")
+                resolve_generate(request, self.presets)
             else:
                 validation.check_edit(request, self.limits)
-                find_preset(self.presets, request.options.preset, "edit")
+                resolve_edit(request, self.presets)
             position = self.queue.submit(Job(request, reply_to))
         except ProtocolError as exc:
             exc.job_id = request.job_id

@@ -67,6 +67,8 @@ def bad_requests(port: int, out_dir: str, wav: str) -> list[tuple[str, tuple, st
          "not inside"),
         ("/sa/edit", ("e5", port, wav, 0.0, 1.0, "", "x", out_dir, "preset=telephone"), "e5",
          "bad_option", "generate preset"),
+        ("/sa/edit", ("e6", port, wav, 0.0, 1.0, "", "x", out_dir, "preset=weather-change"),
+         "e6", "bad_option", "needs 'source'"),
         ("/sa/cancel", ("ghost", port), "ghost", "unknown_job", "ghost"),
         ("/sa/preview", (port, "not/absolute.wav"), "preview", "bad_path", "absolute"),
     ]
@@ -191,6 +193,7 @@ def client_load(engine: Engine, index: int, out: Path, results: dict) -> None:
         osc.close()
 
 
+@pytest.mark.slow
 def test_load_50_jobs_from_5_clients(engine: Engine) -> None:
     out = engine.out_dir / "load"
     out.mkdir()
@@ -233,6 +236,7 @@ def test_a_taken_port_is_reported(tiny_checkpoint_dir: Path, engine: Engine,
     assert f"cannot listen on 127.0.0.1:{port}" in caplog.text
 
 
+@pytest.mark.slow  # starts its own engine
 def test_sigterm_stops_cleanly_cancelling_every_job(tiny_checkpoint_dir: Path, tmp_path: Path):
     """(Ctrl-C, SIGINT, is how the session's engine fixture stops; it checks the same.)"""
     engine = start_engine(tiny_checkpoint_dir, tmp_path, "--no-preview")
