@@ -3,51 +3,12 @@ what it sends over OSC, and where it puts the results."""
 
 from __future__ import annotations
 
-import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-DEVICE_JS = HERE.parents[1] / "daw_scripts" / "ableton" / "semanticaudio.js"
-RATE = 48000
-
-
-def audio_track(slots: list | None = None, arrangement: list | None = None) -> dict:
-    return {"audio": True, "slots": slots or [], "arrangement": arrangement or []}
-
-
-def live_set(**overrides: Any) -> dict:
-    base = {"version": [12, 1, 5], "os": "windows", "scenes": 4, "device_track": 0,
-            "current_song_time": 16.0, "tracks": [audio_track()]}
-    return base | overrides
-
-
-def clip(**fields: Any) -> dict:
-    base = {"file_path": "C:/Samples/door slam.wav", "start_marker": 0.5, "end_marker": 2.5,
-            "warping": 0, "sample_rate": RATE, "sample_length": 3 * RATE, "is_audio_clip": 1,
-            "end_time": 8.0, "name": "door", "length": 2.0}
-    return base | fields
-
-
-def run_device(steps: list[list[Any]], live: dict, tmp_path: Path) -> dict:
-    scenario = tmp_path / "scenario.json"
-    scenario.write_text(json.dumps({"live": live, "steps": steps}), encoding="utf-8")
-    proc = subprocess.run(["node", str(HERE / "max_harness.js"), str(DEVICE_JS), str(scenario)],
-                          capture_output=True, text=True, timeout=20, check=False)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
-
-
-def sent(run: dict, address: str) -> list[list[Any]]:
-    """OSC messages the device sent to [udpsend] with this address (without the address)."""
-    return [out[2:] for out in run["outlets"] if out[0] == 0 and out[1] == address]
-
-
-def statuses(run: dict) -> list[str]:
-    return [out[2] for out in run["outlets"] if out[0] == 1]
+from .daw_device_harness import audio_track, clip, live_set, run_device, sent, statuses
 
 
 def test_on_load_it_opens_its_reply_port_and_asks_the_engine(tmp_path: Path) -> None:

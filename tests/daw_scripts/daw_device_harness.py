@@ -1,0 +1,53 @@
+"""Run the Max for Live device's [js] under Node (max_harness.js) against the LiveAPI stand-in,
+and build the Live Sets it runs in."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+DEVICE_JS = HERE.parents[1] / "daw_scripts" / "ableton" / "semanticaudio.js"
+RATE = 48000
+
+
+def audio_track(slots: list | None = None, arrangement: list | None = None) -> dict:
+    return {"audio": True, "slots": slots or [], "arrangement": arrangement or []}
+
+
+def live_set(**overrides: Any) -> dict:
+    base = {"version": [12, 1, 5], "os": "windows", "scenes": 4, "device_track": 0,
+            "current_song_time": 16.0, "tracks": [audio_track()]}
+    return base | overrides
+
+
+def clip(**fields: Any) -> dict:
+    base = {"file_path": "C:/Samples/door slam.wav", "start_marker": 0.5, "end_marker": 2.5,
+            "warping": 0, "sample_rate": RATE, "sample_length": 3 * RATE, "is_audio_clip": 1,
+            "end_time": 8.0, "name": "door", "length": 2.0}
+    return base | fields
+
+
+def run_device(
+    steps: list[list[Any]], live: dict, tmp_path: Path, osc_port: int | None = None,
+    timeout_s: float = 20.0,
+) -> dict:
+    """Deliver `steps` to the device; with `osc_port`, over real UDP to an engine there."""
+    scenario = tmp_path / "scenario.json"
+    body = {"live": live, "steps": steps} | ({"osc_port": osc_port} if osc_port else {})
+    scenario.write_text(json.dumps(body), encoding="utf-8")
+    proc = subprocess.run(["node", str(HERE / "max_harness.js"), str(DEVICE_JS), str(scenario)],
+                          capture_output=True, text=True, timeout=timeout_s, check=False)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def sent(run: dict, address: str) -> list[list[Any]]:
+    """OSC messages the device sent to [udpsend] with this address (without the address)."""
+    return [out[2:] for out in run["outlets"] if out[0] == 0 and out[1] == address]
+
+
+def statuses(run: dict) -> list[str]:
+    return [out[2] for out in run["outlets"] if out[0] == 1]
