@@ -1,20 +1,22 @@
-"""``sa corpus``: write a procedural sound-event corpus (wired into ``engine/cli.py``)."""
+"""``sa corpus``: write a procedural sound-event corpus.
+
+Fits ``engine/cli``'s convention: ``register(parser)`` adds the options and sets ``run``; heavy
+imports wait until the command runs. ``add_corpus_parser(subparsers)`` does both steps for a
+caller that holds the subparsers object.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
-from semanticaudio.engine.corpus.generate import SPLIT_CHOICES, generate_corpus
+HELP = "write a procedural sound-event corpus (audio, manifests, timelines)"
+# The same names as generate.SPLIT_CHOICES (a test checks), repeated so `sa --help` needs no numpy.
+SPLIT_CHOICES = ("all", "train", "validation", "heldout")
 
 
-def add_corpus_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Add the ``corpus`` subcommand; its ``func`` default is :func:`run_corpus`."""
-    parser = subparsers.add_parser(
-        "corpus",
-        help="write a procedural sound-event corpus (audio, manifests, timelines)",
-        description="Render synthetic sound-event clips with captions and ground-truth "
-        "timelines. Same arguments give bit-identical files.",
-    )
+def register(parser: argparse.ArgumentParser) -> None:
+    """Add the corpus options to ``parser``; its ``run`` default is :func:`run_corpus`."""
     parser.add_argument("--out", required=True, help="output folder")
     parser.add_argument("--clips", type=int, required=True, help="number of clips")
     parser.add_argument("--seed", type=int, default=0, help="corpus seed (default 0)")
@@ -33,12 +35,20 @@ def add_corpus_parser(subparsers: argparse._SubParsersAction) -> argparse.Argume
         default=0.1,
         help="share of non-held-out clips put in validation (default 0.1)",
     )
-    parser.set_defaults(func=run_corpus)
+    parser.set_defaults(run=run_corpus)
+
+
+def add_corpus_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add the ``corpus`` subcommand to ``subparsers`` (see :func:`register`)."""
+    parser = subparsers.add_parser("corpus", help=HELP, description=HELP)
+    register(parser)
     return parser
 
 
 def run_corpus(args: argparse.Namespace) -> int:
     """Generate the corpus that ``args`` describes; print where it went. Returns 0."""
+    from semanticaudio.engine.corpus.generate import generate_corpus
+
     summary = generate_corpus(
         args.out,
         num_clips=args.clips,
@@ -54,3 +64,15 @@ def run_corpus(args: argparse.Namespace) -> int:
     for name, path in summary.manifests.items():
         print(f"  {name}: {path}  timelines: {summary.timelines[name]}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m semanticaudio.engine.corpus.cli ...``, the same as ``sa corpus ...``."""
+    parser = argparse.ArgumentParser(prog="sa corpus", description=HELP)
+    register(parser)
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -7,6 +7,7 @@ import pytest
 import soundfile
 from semanticaudio.engine.corpus import (
     SPLITS,
+    cli,
     generate_corpus,
     group_events,
     is_heldout,
@@ -14,6 +15,7 @@ from semanticaudio.engine.corpus import (
     sample_clip,
 )
 from semanticaudio.engine.corpus.cli import add_corpus_parser
+from semanticaudio.engine.corpus.generate import SPLIT_CHOICES
 from semanticaudio.engine.corpus.sampling import content_key
 
 SMALL = {"sample_rate_hz": 8000, "clip_duration_s": 2.0, "progress": False}
@@ -99,9 +101,13 @@ def test_cli_writes_a_corpus(tmp_path, capsys):
             "1.5",
         ]
     )
-    assert args.func(args) == 0
+    assert args.run(args) == 0
     assert "wrote 4 clips" in capsys.readouterr().out
     assert json.loads((tmp_path / "corpus.json").read_text())["seed"] == 3
+
+
+def test_cli_split_choices_match_the_generator():
+    assert cli.SPLIT_CHOICES == SPLIT_CHOICES
 
 
 @pytest.mark.parametrize(
