@@ -80,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_job_options(generate)
     edit = commands.add_parser("edit", help="change a region of an audio file")
     edit.add_argument("in_path", type=Path)
-    edit.add_argument("--target", required=True, help="what it should sound like")
+    edit.add_argument("--target", default="",
+                      help="what it should sound like (a preset may build it from --source)")
     edit.add_argument("--source", default="", help="what it sounds like now (default: none)")
     edit.add_argument("--start", type=float, default=0.0, help="region start, seconds")
     edit.add_argument("--length", type=float, help="region length (default: to the end)")

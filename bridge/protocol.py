@@ -428,8 +428,6 @@ def _decode_generate(values: dict[str, Any]) -> GenerateRequest:
 
 
 def _decode_edit(values: dict[str, Any]) -> EditRequest:
-    if not values["target_prompt"].strip():
-        raise ProtocolError(ErrorCode.BAD_REQUEST, "/sa/edit: target_prompt is empty")
     start_s, length_s = values["start_s"], values["length_s"]
     if start_s < 0:
         raise ProtocolError(ErrorCode.BAD_REGION, f"/sa/edit: start_s must be >= 0, got {start_s}")
@@ -438,6 +436,11 @@ def _decode_edit(values: dict[str, Any]) -> EditRequest:
             ErrorCode.BAD_REGION, f"/sa/edit: length_s must be > 0 seconds, got {length_s}"
         )
     options = parse_options(values["options"], request_kind="edit")
+    if not values["target_prompt"].strip() and options.preset is None:
+        # with a preset, its template may build the target (or say what to type)
+        raise ProtocolError(
+            ErrorCode.BAD_REQUEST, "/sa/edit: target_prompt is empty (give one, or a preset)"
+        )
     if options.range_s is not None and options.range_s[1] > length_s + 1e-9:
         raise ProtocolError(
             ErrorCode.BAD_REGION,

@@ -138,7 +138,7 @@ class Renderer:
         with timings.stage("resample"):
             takes, out_rate = _edited_takes(result, source, settings)
         takes = self._finish(takes, out_rate, chain, timings)
-        stem = output_stem("edit", request.target_prompt, request.job_id)
+        stem = output_stem("edit", settings.target_prompt, request.job_id)
         paths = self._write(takes, out_rate, settings, Path(request.out_dir), stem, hooks, timings)
         return RenderResult(paths, timings)
 

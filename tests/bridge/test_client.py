@@ -153,3 +153,15 @@ def test_ctrl_c_cancels_the_job_in_the_engine(engine: Engine, tmp_path: Path) ->
     assert json.loads(result.read_text())["code"] == "cancelled"
     assert "job ctrlc cancelled" in engine.log()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["result.json"]
+
+
+def test_a_preset_builds_the_target_when_none_is_typed(
+    engine: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_audio(tmp_path / "car.wav", tone(1.0, 16000), 16000)
+    status = run(engine, "--json", "edit", str(source), "--source", "a car passes by",
+                 "--preset", "weather-change", "--out-dir", str(tmp_path), *FAST)
+    result = json.loads(capsys.readouterr().out)
+    assert status == 0 and "a-car-passes-by-in-heavy-rain" in Path(result["paths"][0]).name
+    assert run(engine, "edit", str(source), "--out-dir", str(tmp_path), *FAST) == 1
+    assert "target_prompt is empty (give one, or a preset)" in capsys.readouterr().err
