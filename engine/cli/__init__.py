@@ -13,6 +13,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "edit": ("semanticaudio.engine.cli.edit", "edit a recording toward a target prompt"),
     "info": ("semanticaudio.engine.cli.info", "describe a checkpoint or a model size"),
     "init-tiny": ("semanticaudio.engine.cli.init_tiny", "write a tiny random checkpoint"),
+    "build-default": (
+        "semanticaudio.engine.cli.build_default",
+        "train the whole default model from nothing (resumable)",
+    ),
     # Presets are data the daemon applies (effect chains run in the bridge); the command line is
     # the one place where engine and bridge meet, so `sa presets` lives with the presets.
     "presets": ("semanticaudio.bridge.presets_cli", "list, show and check presets"),

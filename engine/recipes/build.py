@@ -1,0 +1,136 @@
+"""``sa build-default``: the whole default model from nothing, step by step, resumable.
+
+corpus → codec → semantic encoder and text towers → feature cache → stage 1 → stage 2
+(→ Base, for the benchmark) → export. Each finished step is recorded in ``build_log.json`` with
+its timing and what it measured; running the same command again skips the finished steps (an
+interrupted training stage resumes from its last checkpoint).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from semanticaudio.engine.recipes import steps
+from semanticaudio.engine.recipes.layout import BuildLayout
+from semanticaudio.engine.recipes.profiles import BuildProfile, get_profile
+
+LOG_FORMAT_VERSION = 1
+STEPS = (
+    ("corpus", steps.corpus_step),
+    ("codec", steps.codec_step),
+    ("semantic", steps.semantic_step),
+    ("cache", steps.cache_step),
+    ("stage1", steps.train_step("stage1")),
+    ("stage2", steps.train_step("stage2")),
+    ("base", steps.train_step("base")),
+    ("export", steps.export_step),
+)
+STEP_NAMES = tuple(name for name, _ in STEPS)
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    """out_dir: the build folder; until: stop after this step (None: build everything)."""
+
+    out_dir: Path
+    profile: str
+    device: str = "auto"
+    progress: bool = True
+    until: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.until is not None and self.until not in STEP_NAMES:
+            raise ValueError(f"until must be one of {STEP_NAMES}, got {self.until!r}")
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """checkpoint: the exported default model, or None while the export has not run."""
+
+    out_dir: Path
+    checkpoint: Path | None
+    log_path: Path
+    ran: tuple[str, ...]
+    skipped: tuple[str, ...]
+
+
+def build_default(request: BuildRequest) -> BuildResult:
+    """Run the steps of ``request.profile`` that are not finished yet (see the module doc)."""
+    from tqdm import tqdm
+
+    profile = get_profile(request.profile)
+    layout = BuildLayout(Path(request.out_dir))
+    layout.root.mkdir(parents=True, exist_ok=True)
+    log = _open_log(layout, profile)
+    device = _resolve_device(request.device)
+    planned = [(n, f) for n, f in STEPS if n != "base" or profile.train_base]
+    ran, skipped = [], []
+    with tqdm(planned, desc=f"build-default ({profile.name})", unit="step",
+              disable=not request.progress) as bar:
+        for name, function in bar:
+            if name in log["steps"]:
+                skipped.append(name)
+            else:
+                bar.set_postfix_str(name)
+                log["steps"][name] = _timed(function, profile, layout, device, request.progress)
+                _write_log(layout, log)
+                ran.append(name)
+            if name == request.until:
+                break
+    checkpoint = layout.model if "export" in log["steps"] else None
+    return BuildResult(layout.root, checkpoint, layout.log, tuple(ran), tuple(skipped))
+
+
+def _timed(function, profile: BuildProfile, layout: BuildLayout, device: str,
+           progress: bool) -> dict:
+    start = time.perf_counter()
+    details = function(profile, layout, device, progress)
+    finished = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    return {"seconds": round(time.perf_counter() - start, 1), "finished_at": finished, **details}
+
+
+def _open_log(layout: BuildLayout, profile: BuildProfile) -> dict:
+    """The build log, new or read back; a folder built with another profile is refused."""
+    if layout.log.is_file():
+        log = json.loads(layout.log.read_text(encoding="utf-8"))
+        if log.get("profile") != profile.name:
+            raise ValueError(
+                f"{layout.root} holds a build of profile {log.get('profile')!r}, not "
+                f"{profile.name!r}; choose another --out folder"
+            )
+        return log
+    log = {"format_version": LOG_FORMAT_VERSION, "profile": profile.name,
+           "settings": asdict(profile), "machine": _machine(), "steps": {}}
+    _write_log(layout, log)
+    return log
+
+
+def _write_log(layout: BuildLayout, log: dict) -> None:
+    from semanticaudio.engine.features.files import write_json_atomic
+
+    log["total_seconds"] = round(sum(s["seconds"] for s in log["steps"].values()), 1)
+    write_json_atomic(layout.log, log)
+
+
+def _machine() -> dict:
+    import torch
+
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+    return {"platform": platform.platform(), "processor": platform.processor(),
+            "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(), "gpu": gpu,
+            "torch": torch.__version__}
+
+
+def _resolve_device(device: str) -> str:
+    """'auto' → 'cuda' when present, else 'cpu'; other names as given (checked by torch)."""
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return str(torch.device(device))

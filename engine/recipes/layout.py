@@ -1,0 +1,47 @@
+"""Where ``sa build-default`` puts everything under its output folder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+LOG_FILE = "build_log.json"
+
+
+@dataclass(frozen=True)
+class BuildLayout:
+    """Paths of one build: corpus, components, feature cache, training runs, checkpoints."""
+
+    root: Path
+
+    @property
+    def corpus(self) -> Path:
+        return self.root / "corpus"
+
+    @property
+    def components(self) -> Path:
+        return self.root / "components"
+
+    @property
+    def cache(self) -> Path:
+        return self.root / "cache"
+
+    @property
+    def configs(self) -> Path:
+        return self.root / "configs"
+
+    def run(self, stage: str) -> Path:
+        return self.root / "runs" / stage
+
+    @property
+    def model(self) -> Path:
+        """The exported two-stage checkpoint: the default model."""
+        return self.root / "model"
+
+    @property
+    def base_model(self) -> Path:
+        return self.root / "model_base"
+
+    @property
+    def log(self) -> Path:
+        return self.root / LOG_FILE

@@ -1,0 +1,105 @@
+"""One optimisation loop shared by the component recipes (AdamW, warm-up, cosine decay)."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import torch
+from tqdm import tqdm
+
+LossFn = Callable[[int], dict[str, torch.Tensor]]  # step → {"loss": total, other terms…}
+
+
+@dataclass(frozen=True)
+class OptimizerSettings:
+    """How long and how fast one component trains."""
+
+    steps: int
+    batch_size: int
+    learning_rate: float
+    warmup_steps: int = 50
+    weight_decay: float = 0.01
+    grad_clip: float = 1.0
+    final_lr_fraction: float = 0.1  # cosine decay ends at this share of the peak rate
+
+    def __post_init__(self) -> None:
+        if self.steps < 1 or self.batch_size < 1:
+            raise ValueError(
+                f"steps and batch_size must be >= 1, got {self.steps} and {self.batch_size}"
+            )
+        if not self.learning_rate > 0:
+            raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}")
+
+    def learning_rate_at(self, step: int) -> float:
+        """Linear warm-up, then cosine decay to ``final_lr_fraction`` of the peak."""
+        if step < self.warmup_steps:
+            return self.learning_rate * (step + 1) / self.warmup_steps
+        span = max(self.steps - self.warmup_steps, 1)
+        progress = min((step - self.warmup_steps) / span, 1.0)
+        cosine = 0.5 * (1.0 + math.cos(math.pi * progress))
+        floor = self.final_lr_fraction
+        return self.learning_rate * (floor + (1.0 - floor) * cosine)
+
+
+@dataclass(frozen=True)
+class TrainingLog:
+    """losses: the total loss of every step; terms: each term's mean over the last tenth."""
+
+    losses: tuple[float, ...]
+    terms: dict[str, float]
+    seconds: float
+
+    def window_mean(self, first: bool) -> float:
+        """Mean loss over the first (or last) tenth of the steps, at least one step."""
+        size = max(len(self.losses) // 10, 1)
+        window = self.losses[:size] if first else self.losses[-size:]
+        return sum(window) / len(window)
+
+    def to_json(self) -> dict:
+        return {"steps": len(self.losses), "seconds": round(self.seconds, 2),
+                "first_loss": self.window_mean(True), "last_loss": self.window_mean(False),
+                "last_terms": self.terms}
+
+
+def fit(
+    parameters: Iterable[torch.nn.Parameter],
+    loss_fn: LossFn,
+    settings: OptimizerSettings,
+    description: str,
+    progress: bool = True,
+) -> TrainingLog:
+    """Run ``settings.steps`` AdamW steps on ``loss_fn(step)["loss"]``. → the loss history."""
+    parameters = [p for p in parameters if p.requires_grad]
+    optimizer = torch.optim.AdamW(parameters, lr=settings.learning_rate,
+                                  weight_decay=settings.weight_decay)
+    losses: list[float] = []
+    recent: list[dict[str, float]] = []
+    window = max(settings.steps // 10, 1)
+    start = time.perf_counter()
+    with tqdm(range(settings.steps), desc=description, unit="step", disable=not progress) as bar:
+        for step in bar:
+            for group in optimizer.param_groups:
+                group["lr"] = settings.learning_rate_at(step)
+            terms = loss_fn(step)
+            _check_finite(terms["loss"], step, description)
+            optimizer.zero_grad(set_to_none=True)
+            terms["loss"].backward()
+            torch.nn.utils.clip_grad_norm_(parameters, settings.grad_clip)
+            optimizer.step()
+            losses.append(terms["loss"].item())
+            recent = [*recent, {k: v.item() for k, v in terms.items()}][-window:]
+            bar.set_postfix(loss=f"{losses[-1]:.4f}", refresh=False)
+    averaged = {key: sum(r[key] for r in recent) / len(recent) for key in recent[-1]}
+    return TrainingLog(tuple(losses), averaged, time.perf_counter() - start)
+
+
+def _check_finite(loss: torch.Tensor, step: int, description: str) -> None:
+    loss = loss.detach()
+    if not torch.isfinite(loss):
+        raise FloatingPointError(
+            f"{description}: the loss became {loss.item()} at step {step}; lower the learning "
+            "rate in the profile or check the corpus audio for NaN samples"
+        )

@@ -1,0 +1,85 @@
+"""Training objectives of the component recipes: codec reconstruction and text-audio alignment."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+LOG_FLOOR = 1e-5  # keeps log-magnitudes finite in digital silence (the corpus has much of it)
+
+
+class MultiScaleSpectralLoss(nn.Module):
+    """L1 between log-magnitude STFTs at several window sizes, plus L1 between log-mel spectra.
+
+    Several windows balance time and frequency resolution (as DAC's multi-scale losses do);
+    the mel term weighs frequencies as hearing does.
+    """
+
+    def __init__(self, sample_rate_hz: int, windows: tuple[int, ...], n_mels: int) -> None:
+        super().__init__()
+        import torchaudio
+
+        self.windows = tuple(int(w) for w in windows)
+        for window in self.windows:
+            self.register_buffer(f"window_{window}", torch.hann_window(window), persistent=False)
+        self.mel = torchaudio.transforms.MelSpectrogram(
+            sample_rate_hz, n_fft=max(self.windows), hop_length=max(self.windows) // 4,
+            n_mels=n_mels, power=1.0,
+        )
+
+    def forward(self, estimate: torch.Tensor, target: torch.Tensor) -> dict[str, torch.Tensor]:
+        """(B, S) each → {"stft": …, "mel": …}, scalars."""
+        stft = sum(self._log_magnitude_l1(estimate, target, w) for w in self.windows)
+        mel = F.l1_loss(_log(self.mel(estimate)), _log(self.mel(target)))
+        return {"stft": stft / len(self.windows), "mel": mel}
+
+    def _log_magnitude_l1(self, estimate, target, window: int) -> torch.Tensor:
+        settings = {"n_fft": window, "hop_length": window // 4,
+                    "window": getattr(self, f"window_{window}"), "return_complex": True}
+        magnitude_estimate = torch.stft(estimate, **settings).abs()  # (B, F, frames)
+        magnitude_target = torch.stft(target, **settings).abs()
+        return F.l1_loss(_log(magnitude_estimate), _log(magnitude_target))
+
+
+def _log(x: torch.Tensor) -> torch.Tensor:
+    return torch.log(x.clamp_min(LOG_FLOOR))
+
+
+def gaussian_kl(mean: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
+    """KL(N(mean, std²) ‖ N(0, 1)) averaged over every element (a scalar)."""
+    variance = std.pow(2)
+    return 0.5 * (mean.pow(2) + variance - 1.0 - torch.log(variance)).mean()
+
+
+def symmetric_info_nce(audio: torch.Tensor, text: torch.Tensor, logit_scale: torch.Tensor):
+    """CLIP's loss: (B, D) audio and text vectors (unit length), matching rows are pairs.
+
+    Captions that repeat within a batch are all counted as positives (soft targets), so two
+    clips described alike are not pushed apart.
+    """
+    logits = logit_scale.exp() * audio @ text.T  # (B, B)
+    return 0.5 * (F.cross_entropy(logits, _pair_targets(text)) +
+                  F.cross_entropy(logits.T, _pair_targets(text)))
+
+
+def _pair_targets(text: torch.Tensor) -> torch.Tensor:
+    """(B, D) → (B, B) rows summing to one over the texts identical to each row's own."""
+    same = (torch.cdist(text.detach(), text.detach()) < 1e-6).float()
+    return same / same.sum(dim=1, keepdim=True)
+
+
+def frame_phrase_loss(
+    frames: torch.Tensor,
+    phrases: torch.Tensor,
+    targets: torch.Tensor,
+    logit_scale: torch.Tensor,
+    logit_bias: torch.Tensor,
+) -> torch.Tensor:
+    """SigLIP-style binary loss between every frame and every phrase.
+
+    frames: (B, T, D) unit vectors; phrases: (P, D) unit vectors; targets: (B, T, P) in {0, 1},
+    1 where the phrase describes an event that sounds in that frame.
+    """
+    logits = logit_scale.exp() * torch.einsum("btd,pd->btp", frames, phrases) + logit_bias
+    return F.binary_cross_entropy_with_logits(logits, targets)

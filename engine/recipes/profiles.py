@@ -1,0 +1,128 @@
+"""Build profiles: how big everything is and how long it trains, for ``sa build-default``.
+
+``tiny`` finishes in about a minute (tests; it learns little), ``cpu`` fits in three hours on
+two CPU cores, ``gpu`` is for one H100 (the component trainers and the DiTs move there).
+Every profile keeps the paper's shape: 16 kHz audio at 25 frames/s for the codec and the
+semantic encoder, d = 128 for the semantic latent (tiny: 8), two DiT stages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from semanticaudio.engine.config import BackboneSize
+from semanticaudio.engine.recipes.codec import CodecRecipe
+from semanticaudio.engine.recipes.frame_encoder import FrameEncoderSize
+from semanticaudio.engine.recipes.loop import OptimizerSettings
+from semanticaudio.engine.recipes.semantic import SemanticRecipe
+from semanticaudio.engine.recipes.text import TextRecipe
+
+SAMPLE_RATE_HZ = 16_000
+
+
+@dataclass(frozen=True)
+class FlowRecipe:
+    """The DiT stages, trained by ``sa train`` (the project's training code)."""
+
+    backbone: BackboneSize
+    semantic_dim: int = 128  # d (issue 4: the default model uses d = 128)
+    head_hidden_dim: int = 256
+    stage1_steps: int = 4000
+    stage2_steps: int = 4000
+    base_steps: int = 4000
+    batch_size: int = 16
+    learning_rate: float = 3e-4
+    warmup_steps: int = 200
+    ema_decay: float = 0.999
+    checkpoint_every: int = 500
+
+    def steps(self, stage: str) -> int:
+        return {"stage1": self.stage1_steps, "stage2": self.stage2_steps,
+                "base": self.base_steps}[stage]
+
+
+@dataclass(frozen=True)
+class BuildProfile:
+    """Everything ``sa build-default`` makes, from the corpus to the exported checkpoint."""
+
+    name: str
+    corpus_clips: int
+    codec: CodecRecipe
+    semantic: SemanticRecipe
+    flow: FlowRecipe
+    train_base: bool = False  # the Base model is the benchmark's control, not the product
+    clip_duration_s: float = 5.0
+    corpus_seed: int = 0
+    seed: int = 0
+    validation_clips: int = 64  # clips of the validation split used to report component quality
+    notes: str = ""
+
+
+def _tiny() -> BuildProfile:
+    return BuildProfile(
+        name="tiny",
+        corpus_clips=24,
+        clip_duration_s=2.0,
+        codec=CodecRecipe(encoder_dim=4, encoder_out_dim=32, latent_dim=8, decoder_dim=96,
+                          crop_s=0.5, stft_windows=(128, 512), n_mels=32,
+                          optimizer=OptimizerSettings(steps=6, batch_size=2, learning_rate=2e-3,
+                                                      warmup_steps=1)),
+        semantic=SemanticRecipe(
+            size=FrameEncoderSize(embed_dim=32, hidden_size=32, num_layers=1, num_heads=2),
+            text=TextRecipe(t5_width=32, t5_layers=1, t5_heads=2, clap_width=32, clap_layers=1,
+                            clap_heads=2, global_dim=32),
+            optimizer=OptimizerSettings(steps=6, batch_size=8, learning_rate=2e-3,
+                                        warmup_steps=1)),
+        flow=FlowRecipe(backbone=BackboneSize(depth=2, width=64, num_heads=4), semantic_dim=8,
+                        head_hidden_dim=16, stage1_steps=6, stage2_steps=6, base_steps=6,
+                        batch_size=4, learning_rate=1e-3, warmup_steps=1, ema_decay=0.9,
+                        checkpoint_every=3),
+        validation_clips=8,
+        notes="for tests: every step runs, nothing useful is learnt",
+    )
+
+
+def _cpu() -> BuildProfile:
+    return BuildProfile(
+        name="cpu",
+        corpus_clips=2400,
+        codec=CodecRecipe(latent_dim=64, encoder_out_dim=128,
+                          optimizer=OptimizerSettings(steps=1500, batch_size=8,
+                                                      learning_rate=1e-3, warmup_steps=100)),
+        semantic=SemanticRecipe(optimizer=OptimizerSettings(steps=1500, batch_size=32,
+                                                            learning_rate=5e-4,
+                                                            warmup_steps=100)),
+        flow=FlowRecipe(backbone=BackboneSize(depth=4, width=192, num_heads=4),
+                        stage1_steps=3000, stage2_steps=3000, base_steps=3000),
+        notes="two CPU cores, at most three hours when the machine is otherwise idle",
+    )
+
+
+def _gpu() -> BuildProfile:
+    return BuildProfile(
+        name="gpu",
+        corpus_clips=12000,
+        codec=CodecRecipe(latent_dim=64, encoder_out_dim=128, decoder_dim=384,
+                          optimizer=OptimizerSettings(steps=20000, batch_size=32,
+                                                      learning_rate=1e-3, warmup_steps=500)),
+        semantic=SemanticRecipe(
+            size=FrameEncoderSize(embed_dim=128, hidden_size=192, num_layers=4, num_heads=4),
+            optimizer=OptimizerSettings(steps=8000, batch_size=128, learning_rate=5e-4,
+                                        warmup_steps=300)),
+        flow=FlowRecipe(backbone=BackboneSize(depth=6, width=192, num_heads=4),
+                        stage1_steps=40000, stage2_steps=40000, base_steps=40000,
+                        batch_size=64, checkpoint_every=2000),
+        train_base=True,
+        validation_clips=256,
+        notes="one H100; also trains the Base model for the benchmark",
+    )
+
+
+PROFILES = {"tiny": _tiny, "cpu": _cpu, "gpu": _gpu}
+
+
+def get_profile(name: str) -> BuildProfile:
+    """The profile called ``name``; the error lists the known ones."""
+    if name not in PROFILES:
+        raise ValueError(f"unknown build profile {name!r}; choose one of {sorted(PROFILES)}")
+    return PROFILES[name]()

@@ -1,0 +1,161 @@
+"""The steps of ``sa build-default``; each returns a small JSON-able record of what it made.
+
+The component steps train here (``codec.py``, ``semantic.py``); the flow steps call the
+project's own commands (``sa cache-features``, ``sa train``, ``sa export``) in this process.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import asdict
+from pathlib import Path
+
+import torch
+from semanticaudio.engine.recipes.layout import BuildLayout
+from semanticaudio.engine.recipes.profiles import SAMPLE_RATE_HZ, BuildProfile
+
+COMPONENTS_FILE = "components.json"  # read by `sa cache-features --components`
+ROLE_KINDS = {"codec": "dacvae", "semantic_encoder": "pe-a-frame", "text_global": "clap",
+              "text_tokens": "t5"}
+
+
+def corpus_step(profile: BuildProfile, layout: BuildLayout, device: str, progress: bool) -> dict:
+    """Render the procedural corpus (train, validation and held-out splits)."""
+    from semanticaudio.engine.corpus import generate_corpus
+
+    summary = generate_corpus(layout.corpus, profile.corpus_clips, profile.corpus_seed,
+                              SAMPLE_RATE_HZ, profile.clip_duration_s, progress=progress)
+    return {"clips_per_split": summary.clips_per_split}
+
+
+def codec_step(profile: BuildProfile, layout: BuildLayout, device: str, progress: bool) -> dict:
+    """Train the codec on the train split; report reconstruction on validation clips."""
+    from semanticaudio.engine.recipes.codec import build_codec, evaluate_codec, train_codec
+
+    recipe = profile.codec
+    codec = build_codec(recipe, SAMPLE_RATE_HZ, profile.seed)
+    log = train_codec(codec, _bank(layout, "train"), recipe, profile.seed, device, progress)
+    report = evaluate_codec(codec, _bank(layout, "validation", profile.validation_clips), recipe)
+    _save_atomically(codec.cpu(), layout.components / "codec")
+    return {"training": log.to_json(), "validation": asdict(report),
+            "parameters": _count(codec)}
+
+
+def semantic_step(profile: BuildProfile, layout: BuildLayout, device: str,
+                  progress: bool) -> dict:
+    """Train the semantic encoder with both text towers; write ``components.json``."""
+    from semanticaudio.engine.components.dacvae import DacVae
+    from semanticaudio.engine.recipes.frame_encoder import build_frame_encoder
+    from semanticaudio.engine.recipes.semantic import (
+        AlignedEncoders,
+        evaluate_semantic,
+        train_semantic,
+    )
+    from semanticaudio.engine.recipes.text import build_clap, build_t5
+
+    recipe, seed = profile.semantic, profile.seed
+    codec = DacVae.from_pretrained(str(layout.components / "codec"))
+    encoders = AlignedEncoders(build_frame_encoder(recipe.size, codec, seed + 1),
+                               build_clap(recipe.text, seed + 2), build_t5(recipe.text, seed + 3))
+    train, validation = _bank(layout, "train"), _bank(layout, "validation",
+                                                      profile.validation_clips)
+    before = evaluate_semantic(encoders, _features(encoders, validation), validation)
+    features = _features(encoders, train)
+    log = train_semantic(encoders, features, train, recipe, seed, device, progress)
+    after = evaluate_semantic(encoders, _features(encoders, validation), validation)
+    for role, module in encoders.by_role().items():
+        _save_atomically(module, layout.components / role)
+    table = {role: {"kind": kind, "path": role} for role, kind in ROLE_KINDS.items()}
+    (layout.components / COMPONENTS_FILE).write_text(json.dumps(table, indent=2) + "\n")
+    return {"training": log.to_json(), "validation_before": asdict(before),
+            "validation_after": asdict(after),
+            "parameters": {role: _count(m) for role, m in encoders.by_role().items()}}
+
+
+def _features(encoders, bank) -> torch.Tensor:
+    """The frozen front end's output for every clip of ``bank`` (computed on the CPU)."""
+    from semanticaudio.engine.recipes.frame_encoder import front_end_features
+
+    encoders.frames.to("cpu")  # the front end runs once; the CPU copy is the saved one
+    return front_end_features(encoders.frames, bank.waveforms(torch.arange(len(bank))))
+
+
+def _bank(layout: BuildLayout, split: str, max_clips: int | None = None):
+    from semanticaudio.engine.corpus import timelines_path
+    from semanticaudio.engine.recipes.clips import load_clip_bank
+
+    return load_clip_bank(timelines_path(layout.corpus, split), max_clips)
+
+
+def _save_atomically(module, folder: Path) -> None:
+    """save_pretrained into a temporary sibling, then rename: a crash never leaves half a
+    component where a resumed build would trust it."""
+    temporary = folder.with_name(f".{folder.name}.partial")
+    shutil.rmtree(temporary, ignore_errors=True)
+    module.cpu().save_pretrained(temporary)
+    shutil.rmtree(folder, ignore_errors=True)
+    temporary.rename(folder)
+
+
+def _count(module: torch.nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def cache_step(profile: BuildProfile, layout: BuildLayout, device: str, progress: bool) -> dict:
+    """``sa cache-features`` over the train split with the trained components (resumable)."""
+    from semanticaudio.engine.corpus import manifest_path
+
+    _sa(["cache-features", "--manifest", str(manifest_path(layout.corpus, "train")),
+         "--components", str(layout.components), "--out", str(layout.cache),
+         "--clip-seconds", str(profile.clip_duration_s), "--device", device])
+    return {"cache": str(layout.cache)}
+
+
+def train_step(stage: str):
+    """A step that runs ``sa train STAGE`` with the profile's settings (resuming a run that an
+    interrupted build left behind)."""
+
+    def step(profile: BuildProfile, layout: BuildLayout, device: str, progress: bool) -> dict:
+        from semanticaudio.engine.recipes.train_config import write_train_config
+
+        config = write_train_config(profile, stage, layout.configs / f"{stage}.toml")
+        run = layout.run(stage)
+        argv = ["train", stage, "--config", str(config), "--data", str(layout.cache),
+                "--out", str(run), "--device", device]
+        if stage == "stage2":
+            argv += ["--head-from", str(layout.run("stage1"))]
+        if (run / "run.json").is_file():
+            argv.append("--resume")
+        _sa(argv)
+        return {"run": str(run), "config": str(config), "steps": profile.flow.steps(stage)}
+
+    step.__doc__ = f"``sa train {stage}`` on the feature cache."
+    return step
+
+
+def export_step(profile: BuildProfile, layout: BuildLayout, device: str, progress: bool) -> dict:
+    """``sa export``: the two-stage runs → the default checkpoint (and the Base model's)."""
+    exported = {"model": _export([layout.run("stage2"), layout.run("stage1")], layout.model,
+                                 f"default-{profile.name}")}
+    if profile.train_base:
+        exported["model_base"] = _export([layout.run("base")], layout.base_model,
+                                         f"base-{profile.name}")
+    return exported
+
+
+def _export(runs: list[Path], folder: Path, name: str) -> dict:
+    shutil.rmtree(folder, ignore_errors=True)  # a half-written export from an interruption
+    _sa(["export", *map(str, runs), "--out", str(folder), "--name", name])
+    files = [path for path in folder.rglob("*") if path.is_file()]
+    return {"folder": str(folder), "megabytes": round(sum(p.stat().st_size for p in files) / 1e6,
+                                                       2)}
+
+
+def _sa(argv: list[str]) -> None:
+    """Run one ``sa`` command in this process; a failure stops the build with its message."""
+    from semanticaudio.engine.cli import main
+
+    status = main(argv)
+    if status != 0:
+        raise RuntimeError(f"`sa {' '.join(argv)}` failed with status {status} (see above)")

@@ -1,0 +1,76 @@
+import json
+import tomllib
+
+import pytest
+import torch
+from semanticaudio.engine.recipes.build import STEP_NAMES, BuildRequest, build_default
+from semanticaudio.engine.recipes.profiles import PROFILES, get_profile
+from semanticaudio.engine.recipes.train_config import write_train_config
+
+
+@pytest.mark.slow
+def test_tiny_profile_builds_a_model_that_generates_and_edits(tmp_path):
+    from semanticaudio.engine.pipeline import load_pipeline
+
+    out = tmp_path / "build"
+    result = build_default(BuildRequest(out, "tiny", device="cpu", progress=False))
+    assert result.ran == tuple(n for n in STEP_NAMES if n != "base")
+    log = json.loads(result.log_path.read_text())
+    assert log["profile"] == "tiny" and set(log["steps"]) == set(result.ran)
+    assert all(step["seconds"] >= 0 for step in log["steps"].values())
+    assert log["steps"]["codec"]["training"]["steps"] == 6
+    pipeline = load_pipeline(result.checkpoint, device="cpu")
+    assert pipeline.sample_rate_hz == 16_000 and pipeline.model.is_two_stage
+    generated = pipeline.generate("a bell rings twice", 1.0, seed=0, num_steps=3, synth_steps=2)
+    assert generated.waveforms.shape == (1, 16_000)
+    assert torch.isfinite(generated.waveforms).all()
+    edited = pipeline.edit(generated.waveforms[0], 16_000, "rain falls softly",
+                           "a bell rings twice", seed=0, num_steps=4, n_max=3, n_min=1, n_avg=1,
+                           synth_steps=2)
+    assert edited.waveforms.shape == (1, 16_000)
+    assert not torch.equal(edited.waveforms, generated.waveforms)
+    again = build_default(BuildRequest(out, "tiny", device="cpu", progress=False))
+    assert again.ran == () and again.skipped == result.ran
+
+
+def test_a_build_folder_of_another_profile_is_refused(tmp_path):
+    (tmp_path / "build_log.json").write_text(json.dumps({"profile": "gpu", "steps": {}}))
+    with pytest.raises(ValueError, match="profile 'gpu', not 'tiny'"):
+        build_default(BuildRequest(tmp_path, "tiny", device="cpu", progress=False))
+
+
+def test_until_stops_after_that_step(tmp_path):
+    result = build_default(BuildRequest(tmp_path, "tiny", device="cpu", progress=False,
+                                        until="corpus"))
+    assert result.ran == ("corpus",) and result.checkpoint is None
+    assert (tmp_path / "corpus" / "train.jsonl").is_file()
+
+
+@pytest.mark.parametrize("name", sorted(PROFILES))
+@pytest.mark.parametrize("stage", ["stage1", "stage2", "base"])
+def test_training_configs_load_in_the_trainer(tmp_path, name, stage):
+    from semanticaudio.engine.training.config import load_train_config
+
+    profile = get_profile(name)
+    path = write_train_config(profile, stage, tmp_path / f"{stage}.toml")
+    config = load_train_config(path)
+    assert config.schedule.total_steps == profile.flow.steps(stage)
+    assert config.model.backbone == profile.flow.backbone
+    assert config.model.semantic_dim == profile.flow.semantic_dim
+    assert tomllib.loads(path.read_text())["batch"]["batch_size"] == profile.flow.batch_size
+
+
+def test_profiles_keep_the_frame_rate_and_the_size_limit():
+    for name in PROFILES:
+        profile = get_profile(name)
+        rates = profile.codec.encoder_rates
+        assert 16_000 / torch.tensor(rates).prod().item() == 25.0
+        assert profile.semantic.size.embed_dim == profile.semantic.text.global_dim
+    assert get_profile("cpu").flow.semantic_dim == 128  # issue 4: d = 128
+    with pytest.raises(ValueError, match="unknown build profile 'huge'"):
+        get_profile("huge")
+
+
+def test_unknown_step_for_until_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="until must be one of"):
+        BuildRequest(tmp_path, "tiny", until="everything")

@@ -1,0 +1,51 @@
+import pytest
+import torch
+from semanticaudio.engine.components.dacvae import DacVae
+from semanticaudio.engine.recipes.codec import (
+    CodecRecipe,
+    build_codec,
+    evaluate_codec,
+    posterior,
+    train_codec,
+)
+from semanticaudio.engine.recipes.loop import OptimizerSettings
+
+RECIPE = CodecRecipe(encoder_dim=4, encoder_out_dim=32, latent_dim=8, decoder_dim=96, crop_s=0.4,
+                     stft_windows=(128, 512), n_mels=32,
+                     optimizer=OptimizerSettings(steps=24, batch_size=4, learning_rate=3e-3,
+                                                 warmup_steps=2))
+
+
+def test_codec_runs_at_25_frames_per_second():
+    codec = build_codec(RECIPE, 16_000, seed=0)
+    assert codec.frame_rate_hz == 25.0
+    assert codec.encode(torch.zeros(1, 16_000)).shape == (1, 25, 8)
+
+
+def test_codec_loss_falls_and_the_codec_reloads(tiny_bank, tmp_path):
+    codec = build_codec(RECIPE, 16_000, seed=0)
+    before = evaluate_codec(codec, tiny_bank, RECIPE)
+    log = train_codec(codec, tiny_bank, RECIPE, seed=0, progress=False)
+    after = evaluate_codec(codec, tiny_bank, RECIPE)
+    assert len(log.losses) == 24
+    assert log.window_mean(first=False) < 0.8 * log.window_mean(first=True)
+    assert after.mel_l1 < before.mel_l1
+    assert set(log.terms) == {"stft", "mel", "waveform", "kl", "loss"}
+    codec.save_pretrained(tmp_path / "codec")
+    reloaded = DacVae.from_pretrained(str(tmp_path / "codec"))
+    wave = tiny_bank.waveforms(torch.tensor([0]))
+    with torch.no_grad():
+        torch.testing.assert_close(reloaded.encode(wave), codec.encode(wave))
+
+
+def test_posterior_std_is_positive():
+    codec = build_codec(RECIPE, 16_000, seed=1)
+    mean, std = posterior(codec, torch.randn(2, 6400) * 0.1)
+    assert mean.shape == std.shape == (2, 8, 10)
+    assert (std > 0).all()
+
+
+def test_a_corpus_at_another_rate_is_refused(tiny_bank):
+    codec = build_codec(RECIPE, 24_000, seed=0)
+    with pytest.raises(ValueError, match="16000 Hz but the codec at 24000"):
+        train_codec(codec, tiny_bank, RECIPE, seed=0, progress=False)
