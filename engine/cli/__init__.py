@@ -17,6 +17,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "semanticaudio.engine.cli.build_default",
         "train the whole default model from nothing (resumable)",
     ),
+    "cache-features": (
+        "semanticaudio.engine.cli.cache_features",
+        "encode a manifest's clips once into a resumable feature cache",
+    ),
+    "train": ("semanticaudio.engine.cli.train", "train stage1, stage2 or the Base model"),
+    "export": ("semanticaudio.engine.cli.export", "turn trained runs into a checkpoint folder"),
+    "eval": ("semanticaudio.engine.cli.evaluate", "reconstruction, CLAP score and edit gain"),
     # Presets are data the daemon applies (effect chains run in the bridge); the command line is
     # the one place where engine and bridge meet, so `sa presets` lives with the presets.
     "presets": ("semanticaudio.bridge.presets_cli", "list, show and check presets"),

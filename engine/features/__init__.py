@@ -1,0 +1,1 @@
+"""The feature cache: frozen-encoder outputs computed once per manifest, read by training."""

@@ -1,0 +1,56 @@
+import math
+
+import pytest
+import torch
+from semanticaudio.engine.checkpoint import load_checkpoint
+from semanticaudio.engine.errors import EngineError
+from semanticaudio.engine.evaluation.reconstruction import (
+    MEL_WINDOWS,
+    evaluate_reconstruction,
+    mel_loss,
+    stft_loss,
+)
+from semanticaudio.engine.features.reader import FeatureCache
+
+from tests.engine.training.helpers import shared_cache
+
+
+@pytest.fixture(scope="module")
+def tone_cache(tmp_path_factory, tiny_checkpoint_dir):
+    return shared_cache(tmp_path_factory, tiny_checkpoint_dir)
+
+
+def test_losses_vanish_for_identical_audio_and_follow_the_log_scale():
+    torch.manual_seed(0)
+    audio = torch.randn(8_000)
+    assert mel_loss(audio, audio, 16_000) == 0.0 and stft_loss(audio, audio) == 0.0
+    # halving the amplitude shifts every log10 mel magnitude by log10(2), at each resolution
+    # (white noise keeps every band far above the clamp)
+    assert mel_loss(audio, 0.5 * audio, 16_000) == pytest.approx(
+        len(MEL_WINDOWS) * math.log10(2), rel=1e-4
+    )
+    # log10 power differs by log10(4) per window; magnitudes by half the reference's mean
+    from semanticaudio.engine.evaluation.reconstruction import STFT_WINDOWS, magnitude
+
+    expected = sum(
+        math.log10(4) + 0.5 * float(magnitude(audio, w).mean()) for w in STFT_WINDOWS
+    )
+    assert stft_loss(0.5 * audio, audio) == pytest.approx(expected, rel=1e-4)
+
+
+def test_reconstruction_of_a_tiny_model_gives_finite_positive_losses(
+    tiny_checkpoint_dir, tone_cache
+):
+    checkpoint = load_checkpoint(tiny_checkpoint_dir)
+    result = evaluate_reconstruction(checkpoint, FeatureCache(tone_cache), max_clips=3,
+                                     synth_steps=2, batch_size=2)
+    assert result.num_clips == 3 and result.synth_steps == 2
+    assert 0 < result.mel_loss < math.inf and 0 < result.stft_loss < math.inf
+    again = evaluate_reconstruction(checkpoint, FeatureCache(tone_cache), max_clips=3,
+                                    synth_steps=2, batch_size=3)
+    assert again.mel_loss == pytest.approx(result.mel_loss, rel=1e-4)  # batching changes nothing
+
+
+def test_reconstruction_needs_a_two_stage_model(tiny_base_checkpoint_dir, tone_cache):
+    with pytest.raises(EngineError, match="Base model"):
+        evaluate_reconstruction(load_checkpoint(tiny_base_checkpoint_dir), FeatureCache(tone_cache))
