@@ -18,6 +18,7 @@ from semanticaudio.engine.recipes.semantic import SemanticRecipe
 from semanticaudio.engine.recipes.text import TextRecipe
 
 SAMPLE_RATE_HZ = 16_000
+SIZE_LIMIT_MB = 50.0  # issue 4: the shipped default model's files, all together
 
 
 @dataclass(frozen=True)
@@ -102,11 +103,11 @@ def _gpu() -> BuildProfile:
     return BuildProfile(
         name="gpu",
         corpus_clips=12000,
-        codec=CodecRecipe(latent_dim=64, encoder_out_dim=128, decoder_dim=384,
+        codec=CodecRecipe(latent_dim=64, encoder_out_dim=128,
                           optimizer=OptimizerSettings(steps=20000, batch_size=32,
                                                       learning_rate=1e-3, warmup_steps=500)),
         semantic=SemanticRecipe(
-            size=FrameEncoderSize(embed_dim=128, hidden_size=192, num_layers=4, num_heads=4),
+            size=FrameEncoderSize(embed_dim=128, hidden_size=128, num_layers=4, num_heads=4),
             optimizer=OptimizerSettings(steps=8000, batch_size=128, learning_rate=5e-4,
                                         warmup_steps=300)),
         flow=FlowRecipe(backbone=BackboneSize(depth=6, width=192, num_heads=4),

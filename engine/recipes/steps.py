@@ -13,7 +13,7 @@ from pathlib import Path
 
 import torch
 from semanticaudio.engine.recipes.layout import BuildLayout
-from semanticaudio.engine.recipes.profiles import SAMPLE_RATE_HZ, BuildProfile
+from semanticaudio.engine.recipes.profiles import SAMPLE_RATE_HZ, SIZE_LIMIT_MB, BuildProfile
 
 COMPONENTS_FILE = "components.json"  # read by `sa cache-features --components`
 ROLE_KINDS = {"codec": "dacvae", "semantic_encoder": "pe-a-frame", "text_global": "clap",
@@ -148,8 +148,9 @@ def _export(runs: list[Path], folder: Path, name: str) -> dict:
     shutil.rmtree(folder, ignore_errors=True)  # a half-written export from an interruption
     _sa(["export", *map(str, runs), "--out", str(folder), "--name", name])
     files = [path for path in folder.rglob("*") if path.is_file()]
-    return {"folder": str(folder), "megabytes": round(sum(p.stat().st_size for p in files) / 1e6,
-                                                       2)}
+    megabytes = sum(path.stat().st_size for path in files) / 1e6
+    return {"folder": str(folder), "megabytes": round(megabytes, 2),
+            "within_size_limit": megabytes <= SIZE_LIMIT_MB}
 
 
 def _sa(argv: list[str]) -> None:

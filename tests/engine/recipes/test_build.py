@@ -19,6 +19,7 @@ def test_tiny_profile_builds_a_model_that_generates_and_edits(tmp_path):
     assert log["profile"] == "tiny" and set(log["steps"]) == set(result.ran)
     assert all(step["seconds"] >= 0 for step in log["steps"].values())
     assert log["steps"]["codec"]["training"]["steps"] == 6
+    assert log["steps"]["export"]["model"]["within_size_limit"]
     pipeline = load_pipeline(result.checkpoint, device="cpu")
     assert pipeline.sample_rate_hz == 16_000 and pipeline.model.is_two_stage
     generated = pipeline.generate("a bell rings twice", 1.0, seed=0, num_steps=3, synth_steps=2)
@@ -74,3 +75,26 @@ def test_profiles_keep_the_frame_rate_and_the_size_limit():
 def test_unknown_step_for_until_is_refused(tmp_path):
     with pytest.raises(ValueError, match="until must be one of"):
         BuildRequest(tmp_path, "tiny", until="everything")
+
+
+@pytest.mark.parametrize("name", ["cpu", "gpu"])
+def test_shipping_profiles_fit_the_size_limit(name):
+    from semanticaudio.engine.config import ModelConfig
+    from semanticaudio.engine.models.semantic_audio import SemanticAudioModel
+    from semanticaudio.engine.recipes.codec import build_codec
+    from semanticaudio.engine.recipes.frame_encoder import build_frame_encoder
+    from semanticaudio.engine.recipes.profiles import SIZE_LIMIT_MB
+    from semanticaudio.engine.recipes.text import build_clap, build_t5
+
+    profile = get_profile(name)
+    codec = build_codec(profile.codec, 16_000, 0)
+    text = profile.semantic.text
+    parts = [codec, build_frame_encoder(profile.semantic.size, codec, 1), build_clap(text, 2),
+             build_t5(text, 3)]
+    parts.append(SemanticAudioModel(ModelConfig(
+        backbone=profile.flow.backbone, acoustic_dim=profile.codec.latent_dim,
+        semantic_embed_dim=profile.semantic.size.embed_dim, semantic_dim=profile.flow.semantic_dim,
+        head_hidden_dim=profile.flow.head_hidden_dim, global_dim=text.global_dim,
+        token_dim=text.t5_width)))
+    float32_megabytes = sum(p.numel() for m in parts for p in m.parameters()) * 4 / 1e6
+    assert float32_megabytes < SIZE_LIMIT_MB - 2  # room for configs and tokenizer files
