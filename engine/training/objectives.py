@@ -58,8 +58,10 @@ class StageObjective(nn.Module):
     def forward(self, batch: FeatureBatch) -> torch.Tensor:
         model = self.model
         if self.stage == "stage2":
-            with torch.no_grad():
-                target = model.semantic_latent(batch.semantic_frames)  # (B, T, d), frozen head
+            # targets in float32 even under bf16 autocast: they are what the planner must match
+            device_type = batch.semantic_frames.device.type
+            with torch.no_grad(), torch.autocast(device_type, enabled=False):
+                target = model.semantic_latent(batch.semantic_frames.float())  # (B, T, d)
             return self._loss(model.planner, target, batch)
         acoustic = model.acoustic_norm.normalize(batch.acoustic)  # (B, T, acoustic_dim)
         if self.stage == "base":

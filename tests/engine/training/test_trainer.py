@@ -14,11 +14,13 @@ def test_stage1_overfits_a_tiny_corpus(tone_cache, tmp_path):
     config = tiny_config(
         schedule={"total_steps": 40, "warmup_steps": 4, "decay_steps": ()},
         optimizer={"learning_rate": 3e-3},
-        training={"ema_decay": 0.0, "checkpoint_every": 1000, "cfg_dropout": 0.0},
+        training={"ema_decay": 0.0, "checkpoint_every": 1000, "cfg_dropout": 0.0,
+                  "tensorboard": True},
     )
     train_stage("stage1", tone_cache, tmp_path / "run", config)
     losses = [row["loss"] for row in read_log(tmp_path / "run")]
     assert len(losses) == 40
+    assert list((tmp_path / "run" / "tensorboard").glob("events.out.tfevents.*"))
     first, last = sum(losses[:8]) / 8, sum(losses[-8:]) / 8
     assert last < 0.7 * first, (first, last)
 
@@ -96,3 +98,23 @@ def test_folding_the_statistics_keeps_the_synthesizer_output(tone_cache):
         after = model.synthesizer(x, t, text, frame_cond=model.semantic_latent(frames))
     assert not torch.allclose(model.semantic_norm.std, torch.ones(8))
     torch.testing.assert_close(after, before, atol=1e-5, rtol=1e-4)
+
+
+def test_padding_frames_do_not_touch_the_loss(tone_cache):
+    from dataclasses import replace
+
+    from semanticaudio.engine.features.reader import FeatureCache, collate_clips
+    from semanticaudio.engine.tiny import build_tiny_checkpoint
+    from semanticaudio.engine.training.objectives import StageObjective
+
+    cache = FeatureCache(tone_cache)
+    batch = collate_clips([cache[i] for i in (0, 2)])  # the second clip is 15 of 25 frames
+    padding = ~batch.frame_mask[..., None]
+    scrambled = replace(batch, acoustic=torch.where(padding, 50.0, batch.acoustic),
+                        semantic_frames=torch.where(padding, -7.0, batch.semantic_frames))
+    model = build_tiny_checkpoint().model
+    losses = []
+    for data in (batch, scrambled):
+        objective = StageObjective(model, "stage1", 0.1, torch.Generator().manual_seed(0))
+        losses.append(objective(data))
+    torch.testing.assert_close(losses[0], losses[1], rtol=1e-5, atol=1e-6)
