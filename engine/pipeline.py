@@ -26,8 +26,10 @@ from semanticaudio.engine.sampling import (
     CancelFn,
     ProgressFn,
     StepReporter,
+    VelocityQuery,
     draw_noise,
     euler_sample,
+    evaluate_velocities,
     guided_velocity,
 )
 from semanticaudio.engine.validation import (
@@ -168,8 +170,15 @@ class Pipeline:
         noise = draw_noise(shape, generator, self.device, self._latent_dtype)
         synthesizer = self.model.synthesizer
         scale = self.checkpoint.config.sampling.synth_guidance
+
+        def velocity(x: torch.Tensor, t: float) -> torch.Tensor:
+            if not self.model.config.synthesizer_uses_text:  # trained on the null text only
+                query = VelocityQuery(x, text, drop_text=True, frame_cond=semantic)
+                return evaluate_velocities(synthesizer, [query], t)[0]
+            return guided_velocity(synthesizer, x, t, text, scale, frame_cond=semantic)
+
         return euler_sample(
-            lambda x, t: guided_velocity(synthesizer, x, t, text, scale, frame_cond=semantic),
+            velocity,
             noise,
             steps,
             reporter,

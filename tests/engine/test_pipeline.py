@@ -1,13 +1,14 @@
 """The pipelines end to end on the tiny random checkpoints."""
 
+import itertools
 import math
 
 import pytest
 import torch
-
 from semanticaudio.engine.errors import Cancelled, EngineError
 from semanticaudio.engine.pipeline import load_pipeline
 from semanticaudio.engine.regions import CROSSFADE_S
+from semanticaudio.engine.sampling import StepReporter
 
 RATE = 16000
 
@@ -55,7 +56,7 @@ def test_progress_runs_through_every_stage_and_cancel_stops_early(tiny_pipeline)
     seen = []
     tiny_pipeline.generate("wind", 1.0, seed=0, progress=lambda f, s: seen.append((f, s)))
     assert [s for _, s in seen] == ["plan"] * 4 + ["synthesize"] * 3 + ["decode"]
-    assert seen[-1][0] == 1.0 and all(a[0] < b[0] for a, b in zip(seen, seen[1:], strict=False))
+    assert seen[-1][0] == 1.0 and all(a[0] < b[0] for a, b in itertools.pairwise(seen))
     calls = []
     with pytest.raises(Cancelled):
         tiny_pipeline.generate(
@@ -137,3 +138,23 @@ def test_missing_default_model_says_what_to_do(monkeypatch, tmp_path):
     monkeypatch.setattr(pipeline, "DEFAULT_MODEL_DIR", tmp_path / "absent")
     with pytest.raises(EngineError, match="pass --model DIR"):
         load_pipeline(None)
+
+
+def test_a_synthesizer_trained_without_text_ignores_the_prompt(tiny_checkpoint_dir):
+    from dataclasses import replace
+
+    from semanticaudio.engine.checkpoint import load_checkpoint
+    from semanticaudio.engine.pipeline import Pipeline
+
+    checkpoint = load_checkpoint(tiny_checkpoint_dir)
+    model_config = replace(checkpoint.config.model, synthesizer_uses_text=False)
+    checkpoint.model.config = model_config
+    pipeline = Pipeline(checkpoint, torch.device("cpu"), torch.float32, "no-text-synth")
+    plan = torch.randn(1, 25, 8, generator=torch.Generator().manual_seed(0))
+    texts = [pipeline._encode_text([p]) for p in ("a bell", "heavy rain on a roof")]
+    a, b = (pipeline._synthesize(text, plan, 3, torch.Generator().manual_seed(1), StepReporter(3))
+            for text in texts)
+    torch.testing.assert_close(a, b)  # equal up to the padding of the token sequences
+    checkpoint.model.config = replace(model_config, synthesizer_uses_text=True)
+    c = pipeline._synthesize(texts[1], plan, 3, torch.Generator().manual_seed(1), StepReporter(3))
+    assert not torch.allclose(a, c)
