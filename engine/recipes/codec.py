@@ -9,6 +9,7 @@ and the product needs recognisable events, not studio fidelity.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -17,6 +18,7 @@ from semanticaudio.engine.components.waveform import pad_to_hop
 from semanticaudio.engine.recipes.clips import ClipBank
 from semanticaudio.engine.recipes.loop import OptimizerSettings, TrainingLog, fit
 from semanticaudio.engine.recipes.losses import MultiScaleSpectralLoss, gaussian_kl
+from semanticaudio.engine.recipes.resume import ProgressCheckpoint
 
 
 @dataclass(frozen=True)
@@ -78,9 +80,11 @@ def train_codec(
     seed: int,
     device: str | torch.device = "cpu",
     progress: bool = True,
+    checkpoint_dir: Path | None = None,
 ) -> TrainingLog:
     """Train ``codec`` in place on random crops of ``bank`` (batches move to ``device``, and
-    the codec stays there). → the loss history."""
+    the codec stays there). With ``checkpoint_dir``, the run saves there every
+    ``recipe.optimizer.checkpoint_every`` steps and resumes from it. → the loss history."""
     _check_rate(codec, bank)
     crop = round(recipe.crop_s * bank.sample_rate_hz / codec.hop_length) * codec.hop_length
     spectral = MultiScaleSpectralLoss(bank.sample_rate_hz, recipe.stft_windows, recipe.n_mels)
@@ -101,7 +105,9 @@ def train_codec(
                          + recipe.kl_weight * terms["kl"])
         return terms
 
-    log = fit(codec.parameters(), loss_fn, recipe.optimizer, "codec", progress)
+    checkpoint = None if checkpoint_dir is None else ProgressCheckpoint(
+        checkpoint_dir, recipe.optimizer.checkpoint_every, {"codec": codec}, generator)
+    log = fit(codec.parameters(), loss_fn, recipe.optimizer, "codec", progress, checkpoint)
     codec.eval()
     return log
 

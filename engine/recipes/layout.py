@@ -30,6 +30,10 @@ class BuildLayout:
     def configs(self) -> Path:
         return self.root / "configs"
 
+    def partial(self, step: str) -> Path:
+        """Mid-run checkpoints of a component step (removed when the step finishes)."""
+        return self.root / "partial" / step
+
     def run(self, stage: str) -> Path:
         return self.root / "runs" / stage
 

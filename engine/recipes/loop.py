@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import torch
+from semanticaudio.engine.recipes.resume import ProgressCheckpoint
 from tqdm import tqdm
 
 LossFn = Callable[[int], dict[str, torch.Tensor]]  # step → {"loss": total, other terms…}
@@ -24,6 +25,7 @@ class OptimizerSettings:
     weight_decay: float = 0.01
     grad_clip: float = 1.0
     final_lr_fraction: float = 0.1  # cosine decay ends at this share of the peak rate
+    checkpoint_every: int = 100  # steps between mid-run checkpoints (when a folder is given)
 
     def __post_init__(self) -> None:
         if self.steps < 1 or self.batch_size < 1:
@@ -70,30 +72,47 @@ def fit(
     settings: OptimizerSettings,
     description: str,
     progress: bool = True,
+    checkpoint: ProgressCheckpoint | None = None,
 ) -> TrainingLog:
-    """Run ``settings.steps`` AdamW steps on ``loss_fn(step)["loss"]``. → the loss history."""
+    """Run ``settings.steps`` AdamW steps on ``loss_fn(step)["loss"]``. → the loss history.
+
+    With ``checkpoint``, the run saves its state every ``checkpoint.every`` steps and first
+    continues from a saved state if there is one.
+    """
     parameters = [p for p in parameters if p.requires_grad]
     optimizer = torch.optim.AdamW(parameters, lr=settings.learning_rate,
                                   weight_decay=settings.weight_decay)
-    losses: list[float] = []
-    recent: list[dict[str, float]] = []
+    saved = checkpoint.load(optimizer) if checkpoint is not None else None
+    history = saved or {"step": 0, "losses": [], "recent": [], "seconds": 0.0}
     window = max(settings.steps // 10, 1)
-    start = time.perf_counter()
-    with tqdm(range(settings.steps), desc=description, unit="step", disable=not progress) as bar:
+    start = time.perf_counter() - history["seconds"]
+    with tqdm(range(history["step"], settings.steps), desc=description, unit="step",
+              initial=history["step"], total=settings.steps, disable=not progress) as bar:
         for step in bar:
-            for group in optimizer.param_groups:
-                group["lr"] = settings.learning_rate_at(step)
-            terms = loss_fn(step)
-            _check_finite(terms["loss"], step, description)
-            optimizer.zero_grad(set_to_none=True)
-            terms["loss"].backward()
-            torch.nn.utils.clip_grad_norm_(parameters, settings.grad_clip)
-            optimizer.step()
-            losses.append(terms["loss"].item())
-            recent = [*recent, {k: v.item() for k, v in terms.items()}][-window:]
-            bar.set_postfix(loss=f"{losses[-1]:.4f}", refresh=False)
+            terms = _step(parameters, optimizer, loss_fn, settings, step, description)
+            history["losses"].append(terms["loss"])
+            history["recent"] = [*history["recent"], terms][-window:]
+            history["step"] = step + 1
+            if checkpoint is not None and checkpoint.due(step + 1, settings.steps):
+                checkpoint.save(optimizer, {**history, "seconds": time.perf_counter() - start})
+            bar.set_postfix(loss=f"{terms['loss']:.4f}", refresh=False)
+    recent = history["recent"]
     averaged = {key: sum(r[key] for r in recent) / len(recent) for key in recent[-1]}
-    return TrainingLog(tuple(losses), averaged, time.perf_counter() - start)
+    return TrainingLog(tuple(history["losses"]), averaged, time.perf_counter() - start)
+
+
+def _step(parameters, optimizer, loss_fn: LossFn, settings: OptimizerSettings, step: int,
+          description: str) -> dict[str, float]:
+    """One optimisation step. → its loss terms as numbers."""
+    for group in optimizer.param_groups:
+        group["lr"] = settings.learning_rate_at(step)
+    terms = loss_fn(step)
+    _check_finite(terms["loss"], step, description)
+    optimizer.zero_grad(set_to_none=True)
+    terms["loss"].backward()
+    torch.nn.utils.clip_grad_norm_(parameters, settings.grad_clip)
+    optimizer.step()
+    return {key: value.item() for key, value in terms.items()}
 
 
 def _check_finite(loss: torch.Tensor, step: int, description: str) -> None:

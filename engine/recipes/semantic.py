@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -30,6 +31,7 @@ from semanticaudio.engine.recipes.frame_encoder import (
 )
 from semanticaudio.engine.recipes.loop import OptimizerSettings, TrainingLog, fit
 from semanticaudio.engine.recipes.losses import frame_phrase_loss, symmetric_info_nce
+from semanticaudio.engine.recipes.resume import ProgressCheckpoint
 from semanticaudio.engine.recipes.text import TextRecipe
 from torch import nn
 
@@ -127,8 +129,10 @@ def train_semantic(
     seed: int,
     device: str | torch.device = "cpu",
     progress: bool = True,
+    checkpoint_dir: Path | None = None,
 ) -> TrainingLog:
     """Train the three encoders in place on ``device``; they are back on the CPU after.
+    With ``checkpoint_dir`` the run saves there every ``checkpoint_every`` steps and resumes.
     ``features``: the frozen front end's output for every clip of ``bank``,
     (N, codebook_dim, T) (``frame_encoder.front_end_features``). The front end is first made
     to standardise its output on these clips (``standardize_front_end``): compute features
@@ -148,8 +152,11 @@ def train_semantic(
         return _alignment_terms(encoders, heads, batch, bank, indices.tolist(), recipe)
 
     parameters = [p for module in modules for p in module.parameters()]
-    with FrontEndBypass(encoders.frames):
-        log = fit(parameters, loss_fn, recipe.optimizer, "semantic encoder", progress)
+    checkpoint = None if checkpoint_dir is None else ProgressCheckpoint(
+        checkpoint_dir, recipe.optimizer.checkpoint_every, {**encoders.by_role(), "heads": heads},
+        generator)
+    with FrontEndBypass(encoders.frames):  # also while saving: the front end is rebuilt anyway
+        log = fit(parameters, loss_fn, recipe.optimizer, "semantic encoder", progress, checkpoint)
     for module in modules:
         module.cpu().eval()
     return log

@@ -35,9 +35,12 @@ def codec_step(profile: BuildProfile, layout: BuildLayout, device: str, progress
 
     recipe = profile.codec
     codec = build_codec(recipe, SAMPLE_RATE_HZ, profile.seed)
-    log = train_codec(codec, _bank(layout, "train"), recipe, profile.seed, device, progress)
+    partial = layout.partial("codec")
+    log = train_codec(codec, _bank(layout, "train"), recipe, profile.seed, device, progress,
+                      partial)
     report = evaluate_codec(codec, _bank(layout, "validation", profile.validation_clips), recipe)
     _save_atomically(codec.cpu(), layout.components / "codec")
+    shutil.rmtree(partial, ignore_errors=True)
     return {"training": log.to_json(), "validation": asdict(report),
             "parameters": _count(codec)}
 
@@ -62,12 +65,14 @@ def semantic_step(profile: BuildProfile, layout: BuildLayout, device: str,
                                                       profile.validation_clips)
     before = evaluate_semantic(encoders, _features(encoders, validation), validation)
     features = _features(encoders, train)
-    log = train_semantic(encoders, features, train, recipe, seed, device, progress)
+    partial = layout.partial("semantic")
+    log = train_semantic(encoders, features, train, recipe, seed, device, progress, partial)
     after = evaluate_semantic(encoders, _features(encoders, validation), validation)
     for role, module in encoders.by_role().items():
         _save_atomically(module, layout.components / role)
     table = {role: {"kind": kind, "path": role} for role, kind in ROLE_KINDS.items()}
     (layout.components / COMPONENTS_FILE).write_text(json.dumps(table, indent=2) + "\n")
+    shutil.rmtree(partial, ignore_errors=True)
     return {"training": log.to_json(), "validation_before": asdict(before),
             "validation_after": asdict(after),
             "parameters": {role: _count(m) for role, m in encoders.by_role().items()}}
