@@ -28,7 +28,11 @@ from semanticaudio.engine.evaluation.detector_training import (
     load_frame_dataset,
     train_detector,
 )
-from semanticaudio.engine.evaluation.scoring import score_detections
+from semanticaudio.engine.evaluation.scoring import (
+    evaluate_audio,
+    frechet_audio_distance,
+    score_detections,
+)
 
 TINY = DetectorConfig(
     class_names=("bell", "rain", "wind"),
@@ -135,5 +139,10 @@ def test_training_lowers_the_loss_and_detects(tmp_path):
     training = DetectorTrainingConfig(steps=60, batch_size=8, learning_rate=1e-2, warmup_steps=5)
     result = train_detector(dataset, config, training, progress=False)
     assert np.mean(result.losses[-10:]) < 0.6 * np.mean(result.losses[:10])
-    waveforms = torch.randn(2, 16000) * 0.01
-    assert len(detect(result.detector, waveforms, 16000)) == 2  # resampled to 8 kHz
+    waveforms = torch.randn(3, 16000) * 0.01
+    assert len(detect(result.detector, waveforms, 16000)) == 3  # resampled to 8 kHz
+    report = evaluate_audio(result.detector, waveforms, 16000, ["a bell rings"] * 3)
+    assert report.num_clips == 3
+    assert report.order_accuracy is None
+    distance = frechet_audio_distance(result.detector, waveforms, waveforms, 16000)
+    assert distance == pytest.approx(0.0, abs=1e-6)
