@@ -5,7 +5,13 @@ import json
 import numpy as np
 import pytest
 import torch
-from semanticaudio.engine.corpus import ClipSpec, EventSpec, generate_corpus
+from semanticaudio.engine.corpus import (
+    ClipSpec,
+    EventSpec,
+    generate_corpus,
+    render_clip,
+    sample_clip,
+)
 from semanticaudio.engine.evaluation.detection import (
     ClipDetection,
     DetectedEvent,
@@ -146,3 +152,13 @@ def test_training_lowers_the_loss_and_detects(tmp_path):
     assert report.order_accuracy is None
     distance = frechet_audio_distance(result.detector, waveforms, waveforms, 16000)
     assert distance == pytest.approx(0.0, abs=1e-6)
+
+
+def test_shipped_detector_hears_fresh_heldout_clips():
+    detector = load_detector()  # engine/assets/evaluator
+    clips = [sample_clip(seed=123, index=i, clip_duration_s=5.0) for i in range(80)]
+    clips = [clip for clip in clips if clip.split == "heldout"][:4]
+    waveforms = np.stack([render_clip(clip.spec, 16000) for clip in clips])
+    report = evaluate_audio(detector, waveforms, 16000, [clip.caption for clip in clips])
+    assert report.num_clips == len(clips) >= 2
+    assert report.event_f1 > 0.9
