@@ -24,6 +24,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("semanticaudio.engine.cli.train", "train stage1, stage2 or the Base model"),
     "export": ("semanticaudio.engine.cli.export", "turn trained runs into a checkpoint folder"),
     "eval": ("semanticaudio.engine.cli.evaluate", "reconstruction, CLAP score and edit gain"),
+    "corpus": ("semanticaudio.engine.corpus.cli", "write a procedural sound-event corpus"),
+    "detector": (
+        "semanticaudio.engine.evaluation.detector_cli",
+        "train or run the evaluator's event detector",
+    ),
     # Presets are data the daemon applies (effect chains run in the bridge); the command line is
     # the one place where engine and bridge meet, so `sa presets` lives with the presets.
     "presets": ("semanticaudio.bridge.presets_cli", "list, show and check presets"),
