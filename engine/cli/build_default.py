@@ -6,7 +6,8 @@ from __future__ import annotations
 import argparse
 
 PROFILE_CHOICES = ("tiny", "cpu", "gpu")  # = recipes.profiles.PROFILES (a test checks)
-STEP_CHOICES = ("corpus", "codec", "semantic", "cache", "stage1", "stage2", "base", "export")
+STEP_CHOICES = ("corpus", "codec", "semantic", "cache", "stage1", "stage2", "base", "export",
+                "quality")
 
 
 def register(parser: argparse.ArgumentParser) -> None:

@@ -1,9 +1,10 @@
 """``sa build-default``: the whole default model from nothing, step by step, resumable.
 
 corpus → codec → semantic encoder and text towers → feature cache → stage 1 → stage 2
-(→ Base, for the benchmark) → export. Each finished step is recorded in ``build_log.json`` with
-its timing and what it measured; running the same command again skips the finished steps (an
-interrupted training stage resumes from its last checkpoint).
+(→ Base, for the benchmark) → export → quality (the evaluator's scores on held-out prompts).
+Each finished step is recorded in ``build_log.json`` with its timing and what it measured;
+running the same command again skips the finished steps (an interrupted step resumes from its
+last checkpoint).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 from semanticaudio.engine.recipes import steps
 from semanticaudio.engine.recipes.layout import BuildLayout
 from semanticaudio.engine.recipes.profiles import BuildProfile, get_profile
+from semanticaudio.engine.recipes.quality import quality_step
 
 LOG_FORMAT_VERSION = 1
 STEPS = (
@@ -30,6 +32,7 @@ STEPS = (
     ("stage2", steps.train_step("stage2")),
     ("base", steps.train_step("base")),
     ("export", steps.export_step),
+    ("quality", quality_step),
 )
 STEP_NAMES = tuple(name for name, _ in STEPS)
 

@@ -56,6 +56,7 @@ class BuildProfile:
     corpus_seed: int = 0
     seed: int = 0
     validation_clips: int = 64  # clips of the validation split used to report component quality
+    quality_prompts: int = 64  # held-out single-event captions the last step generates and scores
     notes: str = ""
 
 
@@ -79,6 +80,7 @@ def _tiny() -> BuildProfile:
                         batch_size=4, learning_rate=1e-3, warmup_steps=1, ema_decay=0.9,
                         checkpoint_every=3),
         validation_clips=8,
+        quality_prompts=2,
         notes="for tests: every step runs, nothing useful is learnt",
     )
 

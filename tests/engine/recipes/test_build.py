@@ -20,6 +20,9 @@ def test_tiny_profile_builds_a_model_that_generates_and_edits(tmp_path):
     assert all(step["seconds"] >= 0 for step in log["steps"].values())
     assert log["steps"]["codec"]["training"]["steps"] == 6
     assert log["steps"]["export"]["model"]["within_size_limit"]
+    quality = log["steps"]["quality"]
+    assert 1 <= quality["prompts"] <= 2 and quality["corpus_audio"]["event_f1"] == 1.0
+    assert 0.0 <= quality["generated"]["event_f1"] <= 1.0
     pipeline = load_pipeline(result.checkpoint, device="cpu")
     assert pipeline.sample_rate_hz == 16_000 and pipeline.model.is_two_stage
     generated = pipeline.generate("a bell rings twice", 1.0, seed=0, num_steps=3, synth_steps=2)

@@ -1,0 +1,73 @@
+"""The build's last step: score the exported model with the project's independent evaluator.
+
+Issue 4's quality bar: on single-event held-out prompts the default model's event F1 should be
+at least 0.8 by the evaluator (``engine/evaluation``, a detector trained separately on another
+corpus seed). Two references are scored beside the model, on the same held-out clips, so that a
+low score can be traced: the corpus audio itself (what the evaluator can do) and its round trip
+through the model's codec (the best any latent the model makes could sound).
+"""
+
+from __future__ import annotations
+
+import torch
+from semanticaudio.engine.recipes.layout import BuildLayout
+from semanticaudio.engine.recipes.profiles import BuildProfile
+
+QUALITY_BAR_F1 = 0.8  # issue 4, item 6
+
+
+def quality_step(profile: BuildProfile, layout: BuildLayout, device: str, progress: bool) -> dict:
+    """Generate one clip per held-out single-event caption and score it (see module doc)."""
+    from semanticaudio.engine.corpus import read_timelines, timelines_path
+    from semanticaudio.engine.evaluation.detector import default_detector_dir, load_detector
+    from semanticaudio.engine.evaluation.scoring import evaluate_audio
+    from semanticaudio.engine.pipeline import load_pipeline
+
+    if not (default_detector_dir() / "config.json").is_file():
+        return {"skipped": f"no evaluator in {default_detector_dir()}"}
+    records = [r for r in read_timelines(timelines_path(layout.corpus, "heldout"))
+               if len(r.spec.events) == 1][: profile.quality_prompts]
+    if not records:
+        return {"skipped": "the held-out split has no single-event clips"}
+    detector = load_detector(default_detector_dir())
+    pipeline = load_pipeline(layout.model, device=device)
+    captions = [record.caption for record in records]
+    corpus_audio = _corpus_audio(records)
+    generated = _generate(pipeline, captions, profile.clip_duration_s, progress)
+    rate = pipeline.sample_rate_hz
+    report = evaluate_audio(detector, generated, rate, captions)
+    return {
+        "prompts": len(captions),
+        "generated": report.to_json(),
+        "meets_bar": report.event_f1 >= QUALITY_BAR_F1,
+        "corpus_audio": evaluate_audio(detector, corpus_audio, rate, captions).to_json(),
+        "codec_round_trip": evaluate_audio(detector, _round_trip(pipeline, corpus_audio), rate,
+                                           captions).to_json(),
+    }
+
+
+def _corpus_audio(records) -> torch.Tensor:
+    """(N, num_samples) float32 of the records' audio files (one length, mono)."""
+    import soundfile
+
+    rows = [soundfile.read(record.audio_path, dtype="float32", always_2d=True)[0][:, 0]
+            for record in records]
+    return torch.stack([torch.from_numpy(row) for row in rows])
+
+
+@torch.no_grad()
+def _generate(pipeline, captions: list[str], duration_s: float, progress: bool) -> torch.Tensor:
+    from tqdm import tqdm
+
+    clips = [pipeline.generate(caption, duration_s, seed=index).waveforms[0]
+             for index, caption in enumerate(tqdm(captions, desc="quality", unit="clip",
+                                                  disable=not progress))]
+    return torch.stack(clips)  # (N, num_samples)
+
+
+@torch.no_grad()
+def _round_trip(pipeline, waveforms: torch.Tensor) -> torch.Tensor:
+    codec = pipeline.codec
+    parts = [codec.decode(codec.encode(waveforms[i : i + 8].to(pipeline.device))).cpu()
+             for i in range(0, waveforms.shape[0], 8)]
+    return torch.cat(parts)[:, : waveforms.shape[1]]
