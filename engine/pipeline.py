@@ -22,6 +22,7 @@ from semanticaudio.engine.components.base import TextEmbedding
 from semanticaudio.engine.config import FlowEditConfig
 from semanticaudio.engine.errors import EngineError
 from semanticaudio.engine.flowedit import EditConditions, flow_edit
+from semanticaudio.engine.models.dit import DiT
 from semanticaudio.engine.sampling import (
     CancelFn,
     ProgressFn,
@@ -124,12 +125,15 @@ class Pipeline:
         num_frames = math.ceil(duration_s * self.frame_rate_hz)
         with self._autocast():
             # 3. Plan the semantic latent (two-stage) and render the acoustic latent.
-            semantic = None
+            semantic, config = None, self.model.config
+            sample = (num_frames, steps, scale, generator, reporter)
             if two_stage:
-                semantic = self._plan(text, num_frames, steps, scale, generator, reporter)
+                semantic = self._sample_from_text(self.model.planner, config.semantic_dim, text,
+                                                  *sample)
                 acoustic = self._synthesize(text, semantic, synth, generator, reporter)
             else:
-                acoustic = self._sample_base(text, num_frames, steps, scale, generator, reporter)
+                acoustic = self._sample_from_text(self.model.base, config.acoustic_dim, text,
+                                                  *sample)
             # 4. Decode, and cut to the exact sample count.
             waveforms = self._decode(acoustic, round(duration_s * self.sample_rate_hz), reporter)
         return GenerationResult(
@@ -140,8 +144,10 @@ class Pipeline:
             seed,
         )
 
-    def _plan(
+    def _sample_from_text(
         self,
+        model: DiT,
+        latent_dim: int,
         text: TextEmbedding,
         num_frames: int,
         steps: int,
@@ -149,12 +155,11 @@ class Pipeline:
         generator: torch.Generator,
         reporter: StepReporter,
     ) -> torch.Tensor:
-        """Semantic Planner: noise → standardised semantic latent (V, T, d)."""
-        shape = (text.batch_size, num_frames, self.model.config.semantic_dim)
+        """Planner or Base model: noise → standardised latent (V, T, latent_dim), text-guided."""
+        shape = (text.batch_size, num_frames, latent_dim)
         noise = draw_noise(shape, generator, self.device, self._latent_dtype)
-        planner = self.model.planner
         return euler_sample(
-            lambda x, t: guided_velocity(planner, x, t, text, scale), noise, steps, reporter, "plan"
+            lambda x, t: guided_velocity(model, x, t, text, scale), noise, steps, reporter, "plan"
         )
 
     def _synthesize(
@@ -177,30 +182,7 @@ class Pipeline:
                 return evaluate_velocities(synthesizer, [query], t)[0]
             return guided_velocity(synthesizer, x, t, text, scale, frame_cond=semantic)
 
-        return euler_sample(
-            velocity,
-            noise,
-            steps,
-            reporter,
-            "synthesize",
-        )
-
-    def _sample_base(
-        self,
-        text: TextEmbedding,
-        num_frames: int,
-        steps: int,
-        scale: float,
-        generator: torch.Generator,
-        reporter: StepReporter,
-    ) -> torch.Tensor:
-        """Base model: noise → standardised acoustic latent, text-conditioned."""
-        shape = (text.batch_size, num_frames, self.model.config.acoustic_dim)
-        noise = draw_noise(shape, generator, self.device, self._latent_dtype)
-        base = self.model.base
-        return euler_sample(
-            lambda x, t: guided_velocity(base, x, t, text, scale), noise, steps, reporter, "plan"
-        )
+        return euler_sample(velocity, noise, steps, reporter, "synthesize")
 
     def _decode(
         self, acoustic: torch.Tensor, num_samples: int, reporter: StepReporter
