@@ -21,7 +21,7 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
 
 def add_seed_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, help="random seed (same seed, same audio on the CPU)")
-    parser.add_argument("--variations", type=int, default=1, help="how many versions to render")
+    parser.add_argument("--variations", type=int, help="how many versions to render (default 1)")
 
 
 def load(args: argparse.Namespace):

@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from semanticaudio.engine.cli import common
+from semanticaudio.engine.cli import common, preset_options
 
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", help="the recording to edit (WAV, FLAC, OGG …)")
-    parser.add_argument("--target", required=True, help="what the edited sound should be")
+    parser.add_argument("--target", default="",
+                        help="what the edited sound should be (a --preset may build it)")
     parser.add_argument(
         "--source", default="", help="what the recording is (empty: null condition)"
     )
@@ -34,6 +35,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--synth-steps", type=int, help="synthesizer Euler steps (paper: 25)")
     common.add_seed_options(parser)
     common.add_model_options(parser)
+    preset_options.add_preset_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -41,6 +43,9 @@ def run(args: argparse.Namespace) -> int:
     waveform, sample_rate_hz = read_mono(Path(args.input))
     if Path(args.output).resolve() == Path(args.input).resolve():
         raise ValueError("the output would overwrite the input; choose another -o")
+    preset = preset_options.apply_preset(args, "edit")
+    if not args.target:
+        raise ValueError("give --target (what the edited sound should be) or a --preset")
     pipeline = common.load(args)
     with common.progress_bar("edit") as progress:
         result = pipeline.edit(
@@ -50,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
             args.source or None,
             range_s=tuple(args.range) if args.range else None,
             seed=args.seed,
-            variations=args.variations,
+            variations=args.variations or 1,
             num_steps=args.steps,
             n_max=args.n_max,
             n_min=args.n_min,
@@ -60,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
             synth_steps=args.synth_steps,
             progress=progress,
         )
-    common.write_results(args, result.waveforms, result.sample_rate_hz)
+    waveforms = preset_options.apply_effects(preset, result.waveforms, result.sample_rate_hz)
+    common.write_results(args, waveforms, result.sample_rate_hz)
     return 0
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-from semanticaudio.engine.cli import common
+from semanticaudio.engine.cli import common, preset_options
 
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("prompt", help="what the sound should be")
-    parser.add_argument("--duration", type=float, default=5.0, help="seconds, 0.5 to 30")
+    parser.add_argument("--duration", type=float, help="seconds, 0.5 to 30 (default 5)")
     parser.add_argument("-o", "--output", default="out.wav", help="output .wav (default out.wav)")
     parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
     parser.add_argument("--steps", type=int, help="planner (or Base) Euler steps (paper: 50)")
@@ -17,21 +17,24 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--synth-steps", type=int, help="synthesizer Euler steps (paper: 25)")
     common.add_seed_options(parser)
     common.add_model_options(parser)
+    preset_options.add_preset_option(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    preset = preset_options.apply_preset(args, "generate")
     pipeline = common.load(args)
     with common.progress_bar("generate") as progress:
         result = pipeline.generate(
             args.prompt,
-            args.duration,
+            5.0 if args.duration is None else args.duration,
             seed=args.seed,
-            variations=args.variations,
+            variations=args.variations or 1,
             num_steps=args.steps,
             guidance=args.cfg,
             synth_steps=args.synth_steps,
             progress=progress,
         )
-    common.write_results(args, result.waveforms, result.sample_rate_hz)
+    waveforms = preset_options.apply_effects(preset, result.waveforms, result.sample_rate_hz)
+    common.write_results(args, waveforms, result.sample_rate_hz)
     return 0

@@ -3,7 +3,6 @@ import sys
 
 import pytest
 import soundfile
-
 from semanticaudio.engine.cli import main
 
 
@@ -74,3 +73,26 @@ def test_init_tiny_then_info_through_the_installed_entry_point(tmp_path):
                          text=True).stdout
     assert "planner: 610.1 M parameters" in out
     assert (folder / "config.json").is_file() and (folder / "model.safetensors").is_file()
+
+
+def test_presets_fill_prompts_and_settings_and_run_their_chain(tiny_checkpoint_dir, tmp_path,
+                                                               capsys):
+    model = ["--model", str(tiny_checkpoint_dir)]
+    source = tmp_path / "car.wav"
+    assert main(["generate", "a car passes by", "--duration", "1", "-o", str(source), *model,
+                 "--steps", "2", "--seed", "0"]) == 0
+    edited = tmp_path / "rainy.wav"
+    assert main(["edit", str(source), "--source", "a car passes by", "--preset",
+                 "weather-change", "--steps", "6", "-o", str(edited), *model]) == 0
+    assert soundfile.info(str(edited)).frames == 16000
+    phone = tmp_path / "phone.wav"
+    assert main(["generate", "a man speaking", "--preset", "telephone", "--duration", "1",
+                 "--steps", "2", "-o", str(phone), *model]) == 0
+    assert (tmp_path / "phone_v2.wav").is_file()  # the preset asks for two variations
+    data, rate = soundfile.read(str(tmp_path / "phone_v1.wav"))
+    assert rate == 16000 and len(data) == 16000 and abs(data).max() <= 1.0
+    capsys.readouterr()
+    assert main(["edit", str(source), "--preset", "telephone", *model]) == 1
+    assert "is a generate preset; `sa edit` takes edit presets" in capsys.readouterr().err
+    assert main(["edit", str(source), "--preset", "wether-change", *model]) == 1
+    assert "weather-change" in capsys.readouterr().err  # did you mean
