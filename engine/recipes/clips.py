@@ -50,6 +50,19 @@ class ClipBank:
         rows = [self.pcm[c, s : s + num_samples] for c, s in zip(clips, starts, strict=True)]
         return torch.stack(rows).float() / PCM16_SCALE
 
+    def sounding_crops(
+        self, batch_size: int, num_samples: int, generator: torch.Generator,
+        min_rms: float = 1e-3,
+    ) -> torch.Tensor:
+        """Like ``random_crops``, but crops where something sounds come first: twice as many
+        are drawn and silent ones (RMS ≤ ``min_rms``) are kept only to fill the batch.
+        Corpus clips are digitally silent between events; a codec fed mostly silence learns
+        to output silence."""
+        candidates = self.random_crops(2 * batch_size, num_samples, generator)
+        silent = candidates.pow(2).mean(dim=1).sqrt() <= min_rms
+        order = torch.argsort(silent.to(torch.int8), stable=True)  # sounding crops first
+        return candidates[order[:batch_size]]
+
 
 def load_clip_bank(timelines: Path | str, max_clips: int | None = None) -> ClipBank:
     """Read a corpus split's ``*_timelines.jsonl`` and its audio (mono, one rate, one length)."""

@@ -32,6 +32,11 @@ class CodecRecipe:
     decoder_dim: int = 192
     crop_s: float = 1.0
     kl_weight: float = 1e-4
+    # The posterior noise grows from 0 to its full scale over this share of the steps. At
+    # initialisation the posterior's std (softplus(0) ≈ 0.7) swamps its near-zero mean, and a
+    # decoder trained on that noise from the start learns to ignore the latent (observed: a
+    # CPU-trained codec decoded every clip to the same faint sound).
+    noise_warmup_fraction: float = 0.3
     waveform_weight: float = 1.0
     stft_windows: tuple[int, ...] = (128, 256, 512, 1024, 2048)
     n_mels: int = 64
@@ -93,10 +98,11 @@ def train_codec(
     codec.to(device).train()
 
     def loss_fn(step: int) -> dict[str, torch.Tensor]:
-        target = bank.random_crops(recipe.optimizer.batch_size, crop, generator).to(device)
+        target = bank.sounding_crops(recipe.optimizer.batch_size, crop, generator).to(device)
         mean, std = posterior(codec, target)  # (B, latent_dim, T) each
         noise = torch.randn(mean.shape, generator=generator).to(device)
-        latent = (mean + std * noise).transpose(1, 2)  # (B, T, latent_dim)
+        scale = min(1.0, step / max(recipe.noise_warmup_fraction * recipe.optimizer.steps, 1.0))
+        latent = (mean + scale * std * noise).transpose(1, 2)  # (B, T, latent_dim)
         estimate = codec.decode(latent)[:, :crop]
         terms = spectral(estimate, target)
         terms["waveform"] = F.l1_loss(estimate, target)

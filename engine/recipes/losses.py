@@ -6,11 +6,17 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-LOG_FLOOR = 1e-5  # keeps log-magnitudes finite in digital silence (the corpus has much of it)
+# Log-magnitudes are floored here. The corpus is digitally silent between events; with a floor
+# far below audible levels (1e-5) the log terms were dominated by matching that silence and a
+# CPU-trained codec collapsed to one constant, near-silent output. 1e-3 is about -60 dB below a
+# loud event's bins at these window sizes.
+LOG_FLOOR = 1e-3
 
 
 class MultiScaleSpectralLoss(nn.Module):
-    """L1 between log-magnitude STFTs at several window sizes, plus L1 between log-mel spectra.
+    """At several window sizes: L1 between log-magnitude STFTs plus spectral convergence
+    (‖|Y| − |X|‖ / ‖|Y|‖, which weighs the loud bins, i.e. the events); and L1 between log-mel
+    spectra.
 
     Several windows balance time and frequency resolution (as DAC's multi-scale losses do);
     the mel term weighs frequencies as hearing does.
@@ -39,7 +45,9 @@ class MultiScaleSpectralLoss(nn.Module):
                     "window": getattr(self, f"window_{window}"), "return_complex": True}
         magnitude_estimate = torch.stft(estimate, **settings).abs()  # (B, F, frames)
         magnitude_target = torch.stft(target, **settings).abs()
-        return F.l1_loss(_log(magnitude_estimate), _log(magnitude_target))
+        convergence = torch.linalg.vector_norm(magnitude_target - magnitude_estimate) / (
+            torch.linalg.vector_norm(magnitude_target) + LOG_FLOOR)
+        return F.l1_loss(_log(magnitude_estimate), _log(magnitude_target)) + convergence
 
 
 def _log(x: torch.Tensor) -> torch.Tensor:

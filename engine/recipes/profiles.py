@@ -90,7 +90,7 @@ def _cpu() -> BuildProfile:
         name="cpu",
         corpus_clips=2400,
         codec=CodecRecipe(latent_dim=64, encoder_out_dim=128,
-                          optimizer=OptimizerSettings(steps=1500, batch_size=8,
+                          optimizer=OptimizerSettings(steps=3000, batch_size=8,
                                                       learning_rate=1e-3, warmup_steps=100)),
         semantic=SemanticRecipe(optimizer=OptimizerSettings(steps=1500, batch_size=32,
                                                             learning_rate=5e-4,
