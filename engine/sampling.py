@@ -40,7 +40,12 @@ class StepReporter:
 
     def step(self, stage: str) -> None:
         """Mark one step of ``stage`` done (call after the step's work)."""
-        self.done_steps += 1
+        self.advance(1, stage)
+
+    def advance(self, num_steps: int, stage: str) -> None:
+        """Mark ``num_steps`` steps of ``stage`` done at once, with one report (a whole sampling
+        loop replayed as one CUDA graph has no step boundaries to report from)."""
+        self.done_steps += num_steps
         if self._progress is not None:
             self._progress(min(self.done_steps / self.total_steps, 1.0), stage)
 
@@ -71,7 +76,10 @@ def evaluate_velocities(
     """Run every query in one batched forward at flow time ``t``; → one velocity per query."""
     x = torch.cat([q.x for q in queries])
     text = concat_text([q.text for q in queries])
-    drop = torch.cat([torch.full((q.x.shape[0],), q.drop_text) for q in queries]).to(x.device)
+    # built on the device: a host-to-device copy per step would wait for the queued work
+    drop = torch.cat(
+        [torch.full((q.x.shape[0],), q.drop_text, device=x.device) for q in queries]
+    )
     frame_conds = [q.frame_cond for q in queries]
     frame_cond = None if frame_conds[0] is None else torch.cat(frame_conds)
     time = torch.full((x.shape[0],), t, device=x.device, dtype=torch.float32)

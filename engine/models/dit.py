@@ -16,6 +16,8 @@ null token (mask [True]) replace a sample's text where ``drop_text`` is True.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from semanticaudio.engine.components.base import TextEmbedding
 from semanticaudio.engine.config import BackboneSize
@@ -23,6 +25,27 @@ from semanticaudio.engine.nn.attention import CrossAttention, SelfAttention
 from semanticaudio.engine.nn.embeddings import TimestepEmbedding, modulate
 from semanticaudio.engine.nn.rope import RotaryEmbedding
 from torch import nn
+
+
+@dataclass(frozen=True)
+class TextState:
+    """A batch's text conditions, projected once per request (they are the same at every step).
+
+    global_features: (B, W), the projected global vector; context: per block, the cross-attention
+    keys and values, each (B, heads, L, head_dim); token_mask: (B, L) bool, True = real token.
+    """
+
+    global_features: torch.Tensor
+    context: tuple[tuple[torch.Tensor, torch.Tensor], ...]
+    token_mask: torch.Tensor
+
+
+@dataclass(frozen=True)
+class StepModulation:
+    """adaLN inputs of one step: blocks (B, 6, W), shared by every block; final (B, 2W)."""
+
+    blocks: torch.Tensor
+    final: torch.Tensor
 
 
 class DiTBlock(nn.Module):
@@ -47,10 +70,11 @@ class DiTBlock(nn.Module):
         modulation: torch.Tensor,
         rotary: tuple[torch.Tensor, torch.Tensor],
         frame_mask: torch.Tensor | None,
-        context: torch.Tensor,
+        context: tuple[torch.Tensor, torch.Tensor],
         context_mask: torch.Tensor,
     ) -> torch.Tensor:
-        """x: (B, T, W); modulation: (B, 6, W) shared by all blocks. → (B, T, W)."""
+        """x: (B, T, W); modulation: (B, 6, W) shared by all blocks; context: this block's
+        cross-attention keys and values (``CrossAttention.project_context``). → (B, T, W)."""
         mod = (modulation + self.modulation_table[None]).unbind(dim=1)  # 6 × (B, W)
         shift1, scale1, gate1, shift2, scale2, gate2 = mod
         x = x + gate1[:, None] * self.attn(
@@ -113,19 +137,47 @@ class DiT(nn.Module):
         frame_cond: (B, T, frame_cond_dim) or None; frame_mask: (B, T) bool, True = real frame;
         drop_text: (B,) bool, True replaces that sample's text by the learned null condition.
         """
+        state = self.prepare_text(text, drop_text)
+        modulation = self.step_modulation(t, state.global_features)
+        rotary = self.rotary(x.shape[1], x.device)
+        return self.velocity(x, modulation, state, rotary, frame_cond, frame_mask)
+
+    def prepare_text(
+        self, text: TextEmbedding, drop_text: torch.Tensor | None = None
+    ) -> TextState:
+        """Project the text conditions once; every sampling step of a request reuses them."""
         global_vector, tokens, token_mask = self._text_condition(text, drop_text)
+        context = self.token_proj(tokens)  # (B, L, W)
+        keys_values = tuple(block.cross.project_context(context) for block in self.blocks)
+        return TextState(self.global_proj(global_vector), keys_values, token_mask)
+
+    def step_modulation(self, t: torch.Tensor, global_features: torch.Tensor) -> StepModulation:
+        """t: (N,) flow times; global_features: (N, W) from ``prepare_text``. N may stack the
+        rows of several steps, since each row is computed on its own."""
+        c = self.time_embed(t) + global_features  # (N, W)
+        return StepModulation(self.adaln(c).view(c.shape[0], 6, -1), self.final_adaln(c))
+
+    def velocity(
+        self,
+        x: torch.Tensor,
+        modulation: StepModulation,
+        text: TextState,
+        rotary: tuple[torch.Tensor, torch.Tensor],
+        frame_cond: torch.Tensor | None = None,
+        frame_mask: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """``forward`` with the per-request work done: x (B, T, in_dim) → (B, T, out_dim).
+
+        rotary: ``self.rotary(T, device)``; the other arguments as in ``forward``.
+        """
         h = self.in_proj(x)
         if self.frame_cond_proj is not None:
             if frame_cond is None:
                 raise ValueError("this DiT is frame-conditioned: pass frame_cond (B, T, dim)")
             h = h + self.frame_cond_proj(frame_cond)
-        c = self.time_embed(t) + self.global_proj(global_vector)  # (B, W)
-        modulation = self.adaln(c).view(c.shape[0], 6, -1)  # (B, 6, W)
-        context = self.token_proj(tokens)  # (B, L, W)
-        rotary = self.rotary(x.shape[1], x.device)
-        for block in self.blocks:
-            h = block(h, modulation, rotary, frame_mask, context, token_mask)
-        shift, scale = self.final_adaln(c).chunk(2, dim=-1)
+        for block, context in zip(self.blocks, text.context, strict=True):
+            h = block(h, modulation.blocks, rotary, frame_mask, context, text.token_mask)
+        shift, scale = modulation.final.chunk(2, dim=-1)
         return self.out_proj(modulate(self.final_norm(h), shift, scale))
 
     def _text_condition(
@@ -142,7 +194,8 @@ class DiT(nn.Module):
         null_tokens = torch.zeros_like(tokens)
         null_tokens[:, 0] = self.null_token.to(tokens)
         tokens = torch.where(drop[:, None, None], null_tokens, tokens)
-        null_mask = torch.zeros_like(mask)
-        null_mask[:, 0] = True
+        # the null condition is one real token; built by a kernel, not a host-side scalar write,
+        # so that sampling loops stay capturable as CUDA graphs
+        null_mask = (torch.arange(mask.shape[1], device=mask.device) == 0).expand_as(mask)
         mask = torch.where(drop[:, None], null_mask, mask)
         return global_vector, tokens, mask

@@ -44,16 +44,24 @@ class CrossAttention(nn.Module):
         self.kv = nn.Linear(width, 2 * width)  # fused key and value projection
         self.out = nn.Linear(width, width)
 
-    def forward(
-        self, x: torch.Tensor, context: torch.Tensor, context_mask: torch.Tensor
-    ) -> torch.Tensor:
-        """x: (B, T, W); context: (B, L, W); context_mask: (B, L) bool. → (B, T, W)."""
-        B, T, W = x.shape
-        L = context.shape[1]
-        hd = W // self.num_heads
-        q = self.q(x).view(B, T, self.num_heads, hd).transpose(1, 2)  # (B, nh, T, hd)
-        kv = self.kv(context).view(B, L, 2, self.num_heads, hd)
+    def project_context(self, context: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """context (B, L, W) → keys and values, each (B, nh, L, hd); computed once per request."""
+        B, L, W = context.shape
+        kv = self.kv(context).view(B, L, 2, self.num_heads, W // self.num_heads)
         k, v = kv.permute(2, 0, 3, 1, 4)  # each (B, nh, L, hd)
+        return k, v
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        context: tuple[torch.Tensor, torch.Tensor],
+        context_mask: torch.Tensor,
+    ) -> torch.Tensor:
+        """x: (B, T, W); context: ``project_context``'s keys and values; context_mask: (B, L)
+        bool. → (B, T, W)."""
+        B, T, W = x.shape
+        k, v = context
+        q = self.q(x).view(B, T, self.num_heads, W // self.num_heads).transpose(1, 2)
         attn_mask = context_mask[:, None, None, :]  # (B, 1, 1, L)
-        y = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask)
+        y = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask)  # (B, nh, T, hd)
         return self.out(y.transpose(1, 2).reshape(B, T, W))

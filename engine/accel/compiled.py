@@ -1,0 +1,127 @@
+"""Inference copies of the models (low precision, weight norm folded), ``torch.compile`` of the
+repeated DiT block, and torch's on-disk compile cache.
+
+Regional compilation: the 28 blocks of a DiT run the same code on parameters of the same shapes,
+and dynamo treats module parameters as inputs, so one compiled block serves every block of both
+DiTs; compiling the block instead of the whole DiT divides the compile time by about the depth.
+The cache is torch's own: inductor's FX graph cache, the AOTAutograd cache and the Triton kernel
+cache, all under ``TORCHINDUCTOR_CACHE_DIR``. They hold code that torch loads and runs, so the
+folder must be private to the user.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import stat
+from pathlib import Path
+
+import torch
+from semanticaudio.engine.components.base import AcousticCodec
+from semanticaudio.engine.errors import EngineError
+from semanticaudio.engine.models.dit import DiT
+from torch import nn
+
+MIN_RECOMPILE_LIMIT = 64  # one compiled block per (batch, bucket) shape; the default is 8
+
+
+def inference_copy(module: nn.Module, dtype: torch.dtype) -> nn.Module:
+    """A frozen deep copy whose floating parameters are ``dtype``. Buffers keep their dtype
+    (RoPE's frequencies stay float32: in bf16 the angles would drift by up to ~1 rad)."""
+    twin = detached_copy(module).eval().requires_grad_(False)
+    for parameter in twin.parameters():
+        if parameter.is_floating_point():
+            parameter.data = parameter.data.to(dtype)
+    return twin
+
+
+def detached_copy(module: nn.Module) -> nn.Module:
+    """``copy.deepcopy`` that also copies modules with the old weight-norm hook, whose cached
+    ``weight`` is a computed tensor (deepcopy refuses those); the copy gets a detached clone."""
+    memo = {}
+    for layer in module.modules():
+        weight = getattr(layer, "weight", None)
+        if hasattr(layer, "weight_g") and isinstance(weight, torch.Tensor):
+            memo[id(weight)] = weight.detach().clone()
+    return copy.deepcopy(module, memo)
+
+
+def compile_blocks(dit: DiT, mode: str) -> None:
+    """Compile each block in place; blocks share their compiled code (see the module doc)."""
+    for block in dit.blocks:
+        block.compile(dynamic=False, mode=mode)
+
+
+def default_cache_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("semanticaudio")) / "torch-compile"
+
+
+def configure_compile_cache(cache_dir: Path | None) -> Path:
+    """Point torch's compile caches at a private folder and return it.
+
+    ``cache_dir`` wins; else an existing ``TORCHINDUCTOR_CACHE_DIR``; else the user cache folder.
+    """
+    env = os.environ.get("TORCHINDUCTOR_CACHE_DIR")
+    folder = Path(cache_dir) if cache_dir is not None else Path(env) if env else default_cache_dir()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    check_private(folder)
+    os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(folder)  # inductor reads it at each use
+    import torch._dynamo.config as dynamo_config
+    import torch._functorch.config as functorch_config
+    import torch._inductor.config as inductor_config
+
+    inductor_config.fx_graph_cache = True
+    functorch_config.enable_autograd_cache = True
+    dynamo_config.recompile_limit = max(dynamo_config.recompile_limit, MIN_RECOMPILE_LIMIT)
+    return folder
+
+
+def check_private(folder: Path) -> None:
+    """Refuse a cache folder that another user owns or others may write (it holds code)."""
+    info = folder.stat()
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        raise EngineError(f"compile cache {folder} belongs to another user; choose your own folder")
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise EngineError(
+            f"compile cache {folder} is writable by others (mode {oct(info.st_mode & 0o777)}); "
+            f"torch runs code from it: `chmod go-w {folder}` or choose another folder"
+        )
+
+
+def fold_weight_norm(module: nn.Module) -> nn.Module:
+    """Replace weight-normalised layers' (g, v) by the weight they make (same outputs, one
+    parameter read instead of a norm per call). Works in place; returns ``module``."""
+    from torch.nn.utils import parametrize
+
+    for layer in module.modules():
+        if hasattr(layer, "weight_g") and hasattr(layer, "weight_v"):
+            torch.nn.utils.remove_weight_norm(layer)
+        elif parametrize.is_parametrized(layer, "weight"):
+            parametrize.remove_parametrizations(layer, "weight", leave_parametrized=True)
+    return module
+
+
+class FastDecodeCodec(AcousticCodec):
+    """The pipeline's codec with a faster decode: a copy in ``dtype`` with weight norm folded,
+    optionally compiled (dynamic lengths: one compile serves every duration). ``encode`` is the
+    original's, unchanged."""
+
+    def __init__(self, codec: AcousticCodec, dtype: torch.dtype, compile: bool) -> None:
+        super().__init__()
+        self.plain = codec
+        self.fast = fold_weight_norm(detached_copy(codec)).to(dtype).eval().requires_grad_(False)
+        self.dtype = dtype
+        self.sample_rate_hz = codec.sample_rate_hz
+        self.hop_length = codec.hop_length
+        self.latent_dim = codec.latent_dim
+        decode = self.fast.decode
+        self._decode = torch.compile(decode, dynamic=True) if compile else decode
+
+    def encode(self, waveform: torch.Tensor, *args, **kwargs) -> torch.Tensor:
+        return self.plain.encode(waveform, *args, **kwargs)
+
+    def decode(self, latent: torch.Tensor) -> torch.Tensor:
+        """(B, num_frames, latent_dim) → float32 waveform (B, num_frames * hop_length)."""
+        return self._decode(latent.to(self.dtype)).float()

@@ -1,0 +1,90 @@
+"""On a CUDA device: graph replay equals the eager loop, and the optimised pipeline matches the
+plain fp32 one within the bf16 tolerance. Skipped without CUDA; the compiled variant is also
+``slow`` (SA_COMPILE_TESTS=1)."""
+
+import pytest
+import torch
+from semanticaudio.engine.accel import FastConfig, FastPipeline
+from semanticaudio.engine.config import FlowEditConfig
+from semanticaudio.engine.flowedit import EditConditions
+from semanticaudio.engine.pipeline import Pipeline
+from semanticaudio.engine.tiny import build_tiny_checkpoint
+
+from tests.engine.accel.helpers import (
+    BF16_RELATIVE_L2,
+    FP32_TOLERANCE,
+    accelerator,
+    random_text,
+    relative_l2,
+)
+
+pytestmark = pytest.mark.gpu
+CUDA = torch.device("cuda")
+FIELDS = ("waveforms", "acoustic_latents", "semantic_latents")
+
+
+def _randn(*shape: int, seed: int) -> torch.Tensor:
+    return torch.randn(shape, generator=torch.Generator().manual_seed(seed))
+
+
+def test_a_replayed_euler_graph_equals_the_eager_loop_for_new_inputs():
+    graphs = accelerator(device="cuda", cuda_graphs=True)
+    eager = accelerator(device="cuda", cuda_graphs=False)
+    planner = graphs.dits["planner"]
+    text = random_text(planner, 2, (3, 6), seed=0)
+    for seed in (1, 2):  # the first call captures, the second replays with new noise
+        noise = _randn(2, 30, planner.in_proj.in_features, seed=seed)
+        torch.testing.assert_close(graphs.sample("planner", text, noise, 6, 4.5),
+                                   eager.sample("planner", text, noise, 6, 4.5), **FP32_TOLERANCE)
+    assert graphs.runner.num_graphs == 1
+
+
+def test_a_replayed_flowedit_graph_equals_the_eager_loop():
+    graphs = accelerator(device="cuda", cuda_graphs=True)
+    eager = accelerator(device="cuda", cuda_graphs=False)
+    planner = graphs.dits["planner"]
+    conditions = EditConditions(random_text(planner, 1, (4,), seed=0),
+                                random_text(planner, 1, (2,), seed=1))
+    settings = FlowEditConfig(8, n_max=6, n_min=2, n_avg=2)
+    region = torch.linspace(-1, 2, 30, device=CUDA).clamp(0, 1)
+    for seed in (3, 4):
+        x_src = _randn(1, 30, planner.in_proj.in_features, seed=seed).to(CUDA)
+        outputs = [a.flow_edit("planner", x_src, conditions, settings, region,
+                               torch.Generator().manual_seed(seed)) for a in (graphs, eager)]
+        torch.testing.assert_close(outputs[0], outputs[1], **FP32_TOLERANCE)
+    assert graphs.runner.num_graphs == 1
+
+
+def _cuda_pipelines(config: FastConfig) -> tuple[Pipeline, FastPipeline]:
+    checkpoint = build_tiny_checkpoint(seed=0)
+    checkpoint.model.to(CUDA)
+    checkpoint.components.to(CUDA)
+    return (Pipeline(checkpoint, CUDA, torch.float32, "plain"),
+            FastPipeline(checkpoint, CUDA, torch.float32, "fast", config))
+
+
+def _check_against_plain(config: FastConfig) -> None:
+    plain, fast = _cuda_pipelines(config)
+    wave = 0.1 * torch.randn(24000, generator=torch.Generator().manual_seed(0))
+    runs = {
+        "generate": lambda p: p.generate("a dog barks", 1.3, seed=3, variations=2),
+        "edit": lambda p: p.edit(wave, 16000, "a cat", "a dog", seed=1, n_avg=2),
+    }
+    for name, run in runs.items():
+        reference, first, again = run(plain), run(fast), run(fast)
+        for field in FIELDS:
+            error = relative_l2(getattr(first, field), getattr(reference, field))
+            assert 0 < error < BF16_RELATIVE_L2, (name, field, error)
+            assert torch.equal(getattr(first, field), getattr(again, field)), (name, field)
+    assert fast.accelerator.runner.num_graphs >= 3  # plan, synthesize, edit
+
+
+def test_bf16_graphs_match_plain_fp32_and_repeat_exactly():
+    _check_against_plain(FastConfig(compile=False, bucket_durations_s=(1.0, 2.0)))
+
+
+@pytest.mark.slow
+def test_compiled_bf16_graphs_match_plain_fp32_and_fill_the_cache(tmp_path):
+    _check_against_plain(FastConfig(compile=True, bucket_durations_s=(1.0, 2.0),
+                                    cache_dir=tmp_path / "cache"))
+    assert any((tmp_path / "cache").rglob("*"))
