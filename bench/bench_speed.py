@@ -102,17 +102,18 @@ def timed(fn: Callable[[], object], device: torch.device) -> tuple[float, object
     return time.perf_counter() - start, out
 
 
-def measure(fn: Callable[[], object], args: argparse.Namespace, device: torch.device) -> dict:
+def measure(fn: Callable[[], object], args: argparse.Namespace, device: torch.device,
+            repeats: int | None = None) -> dict:
     """First call (for the fast path: compile + capture + run), then the median of repeats."""
     first, out = timed(fn, device)
-    seconds = [timed(fn, device)[0] for _ in range(args.repeats)]
+    seconds = [timed(fn, device)[0] for _ in range(repeats or args.repeats)]
     median = statistics.median(seconds)
     return {"first_call_s": round(first, 4), "seconds_median": round(median, 4),
             "seconds_all": [round(s, 4) for s in seconds],
             "real_time_factor": round(args.duration / median, 2), "_output": out}
 
 
-def run_cases(pipeline, args, device, budget, names=None) -> dict:
+def run_cases(pipeline, args, device, budget, names=None, repeats=None) -> dict:
     results = {}
     for name, fn in cases(pipeline, args).items():
         if names is not None and name not in names:
@@ -120,7 +121,7 @@ def run_cases(pipeline, args, device, budget, names=None) -> dict:
         if not budget.allows(0):
             results[name] = {"skipped": "time budget spent"}
             continue
-        results[name] = measure(fn, args, device)
+        results[name] = measure(fn, args, device, repeats)
         print(f"  {name:>12}: first {results[name]['first_call_s']:.3f} s, "
               f"median {results[name]['seconds_median']:.4f} s", flush=True)
     return results
@@ -167,7 +168,7 @@ def output_match(fast: dict, plain: dict) -> dict:
 # ------------------------------------------------------------------------- phases
 def phase_plain(state: dict, args, device, budget) -> dict:
     _reset_peak(device)
-    results = run_cases(state["plain"], args, device, budget)
+    results = run_cases(state["plain"], args, device, budget, repeats=args.plain_repeats)
     state["plain_results"] = results
     return {"dtype": "float32", "cases": results, "peak_memory_gb": _peak_gb(device)}
 
@@ -417,6 +418,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--variations", type=int, default=4)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--plain-repeats", type=int, default=2,
+                        help="repeats of the slow plain path (seconds per call at paper size)")
     parser.add_argument("--budget-s", type=float, default=420.0,
                         help="phases that would start after this many seconds are skipped")
     parser.add_argument("--compile", choices=["auto", "on", "off"], default="auto",
