@@ -76,8 +76,10 @@ def fast_config(args: argparse.Namespace, compile_: bool, graphs: bool = True, w
                 compile_codec: bool = False):
     from semanticaudio.engine.accel import FastConfig
 
-    return FastConfig(compile=compile_, compile_codec=compile_codec, cuda_graphs=graphs,
-                      allow_cpu=True, cache_dir=Path(args.cache_dir), warmup=tuple(warmup))
+    dtype = "float32" if args.device == "cpu" else "bfloat16"  # the CPU has no fast bf16 here
+    return FastConfig(dtype=dtype, codec_dtype=dtype, compile=compile_,
+                      compile_codec=compile_codec, cuda_graphs=graphs, allow_cpu=True,
+                      cache_dir=Path(args.cache_dir), warmup=tuple(warmup))
 
 
 def cases(pipeline, args: argparse.Namespace) -> dict[str, Callable[[], object]]:
