@@ -51,6 +51,7 @@ class DaemonConfig:
     max_queue: int = 128
     presets_dir: Path | None = None
     preview: bool = True
+    fast: bool = False  # the optimised CUDA path (engine/accel); the plain path on the CPU
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--presets", type=Path, default=None,
                         help="user preset folder (default: the platform's config folder)")
     parser.add_argument("--no-preview", action="store_true", help="refuse /sa/preview")
+    parser.add_argument("--fast", action="store_true",
+                        help="on CUDA: bf16, CUDA graphs and torch.compile (docs/speed.md)")
     parser.add_argument("--list-devices", action="store_true",
                         help="print the audio devices /sa/preview can use, then exit")
     parser.add_argument("--log-level", default="INFO",
@@ -93,18 +96,21 @@ def config_from_args(args: argparse.Namespace) -> DaemonConfig:
     return DaemonConfig(
         host=args.host, port=args.port, model_dir=args.model, device=args.device,
         dtype=args.dtype, max_queue=args.max_queue, presets_dir=args.presets,
-        preview=not args.no_preview,
+        preview=not args.no_preview, fast=args.fast,
     )
 
 
 def load_engine(config: DaemonConfig) -> Any:
     """Load and warm up the pipeline (the only place the daemon imports the engine)."""
+    from semanticaudio.engine.accel import load_fast_pipeline
     from semanticaudio.engine.pipeline import load_pipeline
 
     start = time.perf_counter()
-    pipeline = load_pipeline(config.model_dir, device=config.device, dtype=config.dtype)
+    load = load_fast_pipeline if config.fast else load_pipeline
+    pipeline = load(config.model_dir, device=config.device, dtype=config.dtype)
     loaded = time.perf_counter()
-    pipeline.warmup()
+    for timing in pipeline.warmup() or ():  # the fast path reports each request shape
+        log.info("warm-up: %s", timing)
     log.info("loaded model %r from %s on %s (%s, %d Hz) in %.1f s, warm-up %.1f s",
              pipeline.model_name, config.model_dir or "the default location", pipeline.device,
              config.dtype, pipeline.sample_rate_hz, loaded - start,

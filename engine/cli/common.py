@@ -17,6 +17,8 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda[:N] (default: auto)")
     parser.add_argument("--dtype", default="float32", choices=["float32", "bfloat16", "float16"])
+    parser.add_argument("--fast", action="store_true",
+                        help="on CUDA: bf16, CUDA graphs and torch.compile (docs/speed.md)")
 
 
 def add_seed_options(parser: argparse.ArgumentParser) -> None:
@@ -25,6 +27,10 @@ def add_seed_options(parser: argparse.ArgumentParser) -> None:
 
 
 def load(args: argparse.Namespace):
+    if args.fast:
+        from semanticaudio.engine.accel import load_fast_pipeline
+
+        return load_fast_pipeline(args.model, device=args.device, dtype=args.dtype)
     from semanticaudio.engine.pipeline import load_pipeline
 
     return load_pipeline(args.model, device=args.device, dtype=args.dtype)

@@ -96,3 +96,11 @@ def test_presets_fill_prompts_and_settings_and_run_their_chain(tiny_checkpoint_d
     assert "is a generate preset; `sa edit` takes edit presets" in capsys.readouterr().err
     assert main(["edit", str(source), "--preset", "wether-change", *model]) == 1
     assert "weather-change" in capsys.readouterr().err  # did you mean
+
+
+def test_fast_flag_runs_the_plain_path_on_the_cpu(tiny_checkpoint_dir, tmp_path, capsys):
+    fast, plain = tmp_path / "fast.wav", tmp_path / "plain.wav"
+    common = ["a bell", "--duration", "1", "--seed", "3", "--model", str(tiny_checkpoint_dir)]
+    assert main(["generate", *common, "--fast", "-o", str(fast)]) == 0
+    assert main(["generate", *common, "-o", str(plain)]) == 0
+    assert (soundfile.read(str(fast))[0] == soundfile.read(str(plain))[0]).all()
