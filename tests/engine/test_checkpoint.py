@@ -3,7 +3,6 @@ import json
 import pytest
 import torch
 from safetensors.torch import load_file, save_file
-
 from semanticaudio.engine.checkpoint import load_checkpoint, read_config, save_checkpoint
 from semanticaudio.engine.errors import CheckpointError
 from semanticaudio.engine.tiny import build_tiny_checkpoint
@@ -45,7 +44,7 @@ def test_missing_tensor_is_named(saved):
     weights = load_file(str(folder / "model.safetensors"))
     del weights["planner.out_proj.weight"]
     save_file(weights, str(folder / "model.safetensors"))
-    with pytest.raises(CheckpointError, match="missing tensor 'planner.out_proj.weight'"):
+    with pytest.raises(CheckpointError, match=r"missing tensor .planner.out_proj.weight."):
         load_checkpoint(folder)
 
 
@@ -67,12 +66,13 @@ def test_unknown_version_and_unknown_setting_are_errors(saved):
         read_config(folder)
     document["model"]["semantic_dimm"] = 3
     path.write_text(json.dumps(document))
-    with pytest.raises(CheckpointError, match=r"unknown ModelConfig setting\(s\) \['semantic_dimm'\]"):
+    expected = r"unknown ModelConfig setting\(s\) \['semantic_dimm'\]"
+    with pytest.raises(CheckpointError, match=expected):
         read_config(folder)
 
 
 def test_a_folder_without_config_is_not_a_checkpoint(tmp_path):
-    with pytest.raises(CheckpointError, match="config.json is missing"):
+    with pytest.raises(CheckpointError, match=r"config\.json is missing"):
         load_checkpoint(tmp_path)
 
 
