@@ -8,6 +8,7 @@ bit for bit, a loss log, and ``run.json`` for ``sa export``.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import shutil
 import time
@@ -69,10 +70,18 @@ def train(request: TrainRequest) -> TrainResult:
     if request.stage not in STAGES:
         raise ValueError(f"stage must be one of {STAGES}, got {request.stage!r}")
     context = dist_utils.init_distributed(request.device)
+    trainer = None
     try:
         trainer = Trainer.start(request, context)
-        return trainer.run(trainer.stop_step(request.until_step))
+        result = trainer.run(trainer.stop_step(request.until_step))
+        dist_utils.barrier(context)  # every process is done with the group before it goes
+        return result
     finally:
+        # Drop the DDP wrapper (and its reducer threads) before the process group: destroying
+        # the group first made a process abort at exit ("terminate called without an active
+        # exception") about one run in six under gloo.
+        del trainer
+        gc.collect()
         dist_utils.shutdown_distributed(context)
 
 
