@@ -32,7 +32,17 @@ class CodecRecipe:
     decoder_dim: int = 192
     crop_s: float = 1.0
     kl_weight: float = 1e-4
-    # The posterior noise grows from 0 to its full scale over this share of the steps. At
+    # The corpus is quiet (clip RMS 0.003-0.09): scaled by the first convolution's default
+    # initialisation, the waveform was ~1/40 of that layer's bias and the posterior mean varied
+    # by ~2e-3 between clips against a posterior std of 0.7, so the decoder learnt one average
+    # sound and the encoder never recovered (issue 4). This gain is folded into the first
+    # convolution's weight norm at initialisation (no change to encode/decode): the latent
+    # then varies by ~0.07 between clips at step 0 and grows.
+    input_gain: float = 30.0
+    # No posterior noise and no KL for this share of the steps, so that the latent carries
+    # the clip before it is made noisy and pulled towards the prior.
+    latent_free_fraction: float = 0.1
+    # Then the posterior noise and the KL weight grow from 0 to full over this share. At
     # initialisation the posterior's std (softplus(0) ≈ 0.7) swamps its near-zero mean, and a
     # decoder trained on that noise from the start learns to ignore the latent (observed: a
     # CPU-trained codec decoded every clip to the same faint sound).
@@ -67,9 +77,22 @@ class CodecReport:
 
 def build_codec(recipe: CodecRecipe, sample_rate_hz: int, seed: int) -> DacVae:
     """A freshly initialised codec of the recipe's size."""
+    if not recipe.input_gain > 0:
+        raise ValueError(f"input_gain must be > 0, got {recipe.input_gain}")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        return DacVae(recipe.config(sample_rate_hz))
+        codec = DacVae(recipe.config(sample_rate_hz))
+    with torch.no_grad():  # the encoder's first layer: a weight-normed Conv1d(1, dim, 7)
+        codec.encoder.block[0].weight_g.mul_(recipe.input_gain)
+    return codec
+
+
+def latent_ramp(recipe: CodecRecipe, step: int) -> float:
+    """Share (0..1) of the posterior noise and KL weight at ``step``: 0 for the first
+    ``latent_free_fraction`` of the steps, then linear to 1 over ``noise_warmup_fraction``."""
+    steps = recipe.optimizer.steps
+    start = recipe.latent_free_fraction * steps
+    return min(1.0, max(0.0, step - start) / max(recipe.noise_warmup_fraction * steps, 1.0))
 
 
 def posterior(codec: DacVae, waveform: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -101,14 +124,14 @@ def train_codec(
         target = bank.sounding_crops(recipe.optimizer.batch_size, crop, generator).to(device)
         mean, std = posterior(codec, target)  # (B, latent_dim, T) each
         noise = torch.randn(mean.shape, generator=generator).to(device)
-        scale = min(1.0, step / max(recipe.noise_warmup_fraction * recipe.optimizer.steps, 1.0))
+        scale = latent_ramp(recipe, step)
         latent = (mean + scale * std * noise).transpose(1, 2)  # (B, T, latent_dim)
         estimate = codec.decode(latent)[:, :crop]
         terms = spectral(estimate, target)
         terms["waveform"] = F.l1_loss(estimate, target)
         terms["kl"] = gaussian_kl(mean, std)
         terms["loss"] = (terms["stft"] + terms["mel"] + recipe.waveform_weight * terms["waveform"]
-                         + recipe.kl_weight * terms["kl"])
+                         + scale * recipe.kl_weight * terms["kl"])
         return terms
 
     checkpoint = None if checkpoint_dir is None else ProgressCheckpoint(

@@ -51,3 +51,37 @@ def test_a_corpus_at_another_rate_is_refused(tiny_bank):
     codec = build_codec(RECIPE, 24_000, seed=0)
     with pytest.raises(ValueError, match="16000 Hz but the codec at 24000"):
         train_codec(codec, tiny_bank, RECIPE, seed=0, progress=False)
+
+
+def _between_clip_spread(codec, bank) -> float:
+    """Std over clips of the posterior mean, averaged over latent channels and frames."""
+    with torch.no_grad():
+        mean, _ = posterior(codec, bank.waveforms(torch.arange(len(bank))))
+    return float(mean.std(dim=0).mean())
+
+
+@pytest.mark.parametrize(("gain", "collapsed"), [(30.0, False), (1.0, True)])
+def test_the_latent_tells_varied_clips_apart(tiny_bank, gain, collapsed):
+    """Issue 4's collapse: on quiet corpus audio the latent barely varied between clips
+    (~1e-3 against a posterior std of 0.7) and the decoder learnt one average sound. With the
+    recipe's input gain, a few steps on varied clips leave a latent that tells them apart; the
+    old setting (gain 1) is the negative control, so this test can fail."""
+    recipe = CodecRecipe(**{**RECIPE.__dict__, "input_gain": gain,
+                            "optimizer": OptimizerSettings(steps=8, batch_size=4,
+                                                           learning_rate=3e-3, warmup_steps=2)})
+    codec = build_codec(recipe, 16_000, seed=0)
+    train_codec(codec, tiny_bank, recipe, seed=0, progress=False)
+    assert (_between_clip_spread(codec, tiny_bank) < 0.02) == collapsed
+
+
+def test_noise_and_kl_wait_until_the_latent_is_free_then_ramp():
+    from semanticaudio.engine.recipes.codec import latent_ramp
+
+    recipe = CodecRecipe(latent_free_fraction=0.1, noise_warmup_fraction=0.3,
+                         optimizer=OptimizerSettings(steps=1000, batch_size=1, learning_rate=1e-3))
+    assert [latent_ramp(recipe, s) for s in (0, 100, 250, 400, 999)] == [0, 0, 0.5, 1, 1]
+
+
+def test_a_non_positive_input_gain_is_refused():
+    with pytest.raises(ValueError, match="input_gain must be > 0, got 0"):
+        build_codec(CodecRecipe(input_gain=0.0), 16_000, seed=0)
