@@ -21,6 +21,18 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
                         help="on CUDA: bf16, CUDA graphs and torch.compile (docs/speed.md)")
 
 
+def add_render_options(parser: argparse.ArgumentParser, run: Callable) -> None:
+    """Options every rendering command shares (synthesizer steps, seeds, model, preset)."""
+    from semanticaudio.engine.cli import preset_options
+
+    parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    parser.add_argument("--synth-steps", type=int, help="synthesizer Euler steps (paper: 25)")
+    add_seed_options(parser)
+    add_model_options(parser)
+    preset_options.add_preset_option(parser)
+    parser.set_defaults(run=run)
+
+
 def add_seed_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, help="random seed (same seed, same audio on the CPU)")
     parser.add_argument("--variations", type=int, help="how many versions to render (default 1)")

@@ -23,7 +23,6 @@ def register(parser: argparse.ArgumentParser) -> None:
         help="edit only this range, seconds from the file's start",
     )
     parser.add_argument("-o", "--output", default="edited.wav", help="output .wav")
-    parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
     parser.add_argument("--steps", type=int, help="FlowEdit grid steps (paper: 50)")
     parser.add_argument("--n-max", type=int, help="steps that FlowEdit runs (skips the rest)")
     parser.add_argument(
@@ -32,11 +31,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--n-avg", type=int, help="noise draws averaged per step")
     parser.add_argument("--source-cfg", type=float, help="source guidance (paper: 1)")
     parser.add_argument("--target-cfg", type=float, help="target guidance (paper: 5 to 7)")
-    parser.add_argument("--synth-steps", type=int, help="synthesizer Euler steps (paper: 25)")
-    common.add_seed_options(parser)
-    common.add_model_options(parser)
-    preset_options.add_preset_option(parser)
-    parser.set_defaults(run=run)
+    common.add_render_options(parser, run)
 
 
 def run(args: argparse.Namespace) -> int:

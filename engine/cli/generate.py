@@ -11,14 +11,9 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("prompt", help="what the sound should be")
     parser.add_argument("--duration", type=float, help="seconds, 0.5 to 30 (default 5)")
     parser.add_argument("-o", "--output", default="out.wav", help="output .wav (default out.wav)")
-    parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
     parser.add_argument("--steps", type=int, help="planner (or Base) Euler steps (paper: 50)")
     parser.add_argument("--cfg", type=float, help="planner guidance scale (paper: 4.5)")
-    parser.add_argument("--synth-steps", type=int, help="synthesizer Euler steps (paper: 25)")
-    common.add_seed_options(parser)
-    common.add_model_options(parser)
-    preset_options.add_preset_option(parser)
-    parser.set_defaults(run=run)
+    common.add_render_options(parser, run)
 
 
 def run(args: argparse.Namespace) -> int:
