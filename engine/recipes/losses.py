@@ -73,8 +73,12 @@ def symmetric_info_nce(audio: torch.Tensor, text: torch.Tensor, logit_scale: tor
 
 def _pair_targets(text: torch.Tensor) -> torch.Tensor:
     """(B, D) → (B, B) rows summing to one over the texts identical to each row's own."""
-    same = (torch.cdist(text.detach(), text.detach()) < 1e-6).float()
-    return same / same.sum(dim=1, keepdim=True)
+    # Exact distances: above 25 rows cdist's default takes a matrix-product shortcut whose
+    # rounding (~1e-4) once left rows of a 32-caption batch with no positive at all (0 / 0).
+    distance = torch.cdist(text.detach(), text.detach(),
+                           compute_mode="donot_use_mm_for_euclid_dist")
+    same = ((distance < 1e-6) | torch.eye(len(text), dtype=torch.bool, device=text.device))
+    return same.float() / same.sum(dim=1, keepdim=True)
 
 
 def frame_phrase_loss(

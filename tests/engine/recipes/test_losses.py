@@ -39,6 +39,17 @@ def test_info_nce_prefers_matched_pairs_and_counts_repeated_captions_as_positive
     assert float(two_positives) == pytest.approx(math.log(2.0))
 
 
+def test_info_nce_is_finite_for_large_batches_of_real_caption_vectors():
+    # 32 rows: above 25, cdist's default shortcut rounded some self-distances above the
+    # threshold, so a row had no positive and the loss was NaN (the cpu profile's batch).
+    torch.manual_seed(0)
+    text = torch.nn.functional.normalize(torch.randn(32, 128) * 40 + 3, dim=-1)
+    text = torch.cat([text, text[:4]])  # and repeated captions among them
+    loss = symmetric_info_nce(text, text, torch.tensor(math.log(10.0)))
+    assert torch.isfinite(loss)
+    assert float(loss) < math.log(2.0) + 0.5
+
+
 def test_frame_phrase_loss_is_lower_when_frames_match_their_phrases():
     phrases = torch.eye(3)
     targets = torch.zeros(1, 2, 3)
