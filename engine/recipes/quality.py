@@ -32,21 +32,21 @@ def quality_step(profile: BuildProfile, layout: BuildLayout, device: str, progre
     detector = load_detector(default_detector_dir())
     pipeline = load_pipeline(layout.model, device=device)
     captions = [record.caption for record in records]
-    corpus_audio = _corpus_audio(records)
-    generated = _generate(pipeline, captions, profile.clip_duration_s, progress)
+    recordings = corpus_audio(records)
+    generated = generate_clips(pipeline, captions, profile.clip_duration_s, progress)
     rate = pipeline.sample_rate_hz
     report = evaluate_audio(detector, generated, rate, captions)
     return {
         "prompts": len(captions),
         "generated": report.to_json(),
         "meets_bar": report.event_f1 >= QUALITY_BAR_F1,
-        "corpus_audio": evaluate_audio(detector, corpus_audio, rate, captions).to_json(),
-        "codec_round_trip": evaluate_audio(detector, _round_trip(pipeline, corpus_audio), rate,
+        "corpus_audio": evaluate_audio(detector, recordings, rate, captions).to_json(),
+        "codec_round_trip": evaluate_audio(detector, round_trip(pipeline, recordings), rate,
                                            captions).to_json(),
     }
 
 
-def _corpus_audio(records) -> torch.Tensor:
+def corpus_audio(records) -> torch.Tensor:
     """(N, num_samples) float32 of the records' audio files (one length, mono)."""
     import soundfile
 
@@ -56,17 +56,20 @@ def _corpus_audio(records) -> torch.Tensor:
 
 
 @torch.no_grad()
-def _generate(pipeline, captions: list[str], duration_s: float, progress: bool) -> torch.Tensor:
+def generate_clips(pipeline, captions: list[str], duration_s: float, progress: bool,
+                   seed: int = 0) -> torch.Tensor:
+    """One clip per caption (caption k with seed + k) → (N, num_samples)."""
     from tqdm import tqdm
 
-    clips = [pipeline.generate(caption, duration_s, seed=index).waveforms[0]
+    clips = [pipeline.generate(caption, duration_s, seed=seed + index).waveforms[0]
              for index, caption in enumerate(tqdm(captions, desc="quality", unit="clip",
                                                   disable=not progress))]
     return torch.stack(clips)  # (N, num_samples)
 
 
 @torch.no_grad()
-def _round_trip(pipeline, waveforms: torch.Tensor) -> torch.Tensor:
+def round_trip(pipeline, waveforms: torch.Tensor) -> torch.Tensor:
+    """(N, num_samples) through the pipeline's codec (posterior mean) and back."""
     codec = pipeline.codec
     parts = [codec.decode(codec.encode(waveforms[i : i + 8].to(pipeline.device))).cpu()
              for i in range(0, waveforms.shape[0], 8)]

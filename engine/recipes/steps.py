@@ -117,23 +117,32 @@ def cache_step(profile: BuildProfile, layout: BuildLayout, device: str, progress
     return {"cache": str(layout.cache)}
 
 
+def train_stage(profile: BuildProfile, stage: str, cache: Path, run: Path, config: Path,
+                device: str, head_from: Path | None = None) -> dict:
+    """``sa train STAGE`` on ``cache`` into ``run`` with ``profile``'s settings, written to
+    ``config`` (resumes a run that an interruption left behind). ``head_from``: the stage-1 run
+    whose projection head stage 2 uses."""
+    from semanticaudio.engine.recipes.train_config import write_train_config
+
+    write_train_config(profile, stage, config)
+    argv = ["train", stage, "--config", str(config), "--data", str(cache), "--out", str(run),
+            "--device", device]
+    if head_from is not None:
+        argv += ["--head-from", str(head_from)]
+    if (run / "run.json").is_file():
+        argv.append("--resume")
+    _sa(argv)
+    return {"run": str(run), "config": str(config), "steps": profile.flow.steps(stage)}
+
+
 def train_step(stage: str):
     """A step that runs ``sa train STAGE`` with the profile's settings (resuming a run that an
     interrupted build left behind)."""
 
     def step(profile: BuildProfile, layout: BuildLayout, device: str, progress: bool) -> dict:
-        from semanticaudio.engine.recipes.train_config import write_train_config
-
-        config = write_train_config(profile, stage, layout.configs / f"{stage}.toml")
-        run = layout.run(stage)
-        argv = ["train", stage, "--config", str(config), "--data", str(layout.cache),
-                "--out", str(run), "--device", device]
-        if stage == "stage2":
-            argv += ["--head-from", str(layout.run("stage1"))]
-        if (run / "run.json").is_file():
-            argv.append("--resume")
-        _sa(argv)
-        return {"run": str(run), "config": str(config), "steps": profile.flow.steps(stage)}
+        head_from = layout.run("stage1") if stage == "stage2" else None
+        return train_stage(profile, stage, layout.cache, layout.run(stage),
+                           layout.configs / f"{stage}.toml", device, head_from)
 
     step.__doc__ = f"``sa train {stage}`` on the feature cache."
     return step
@@ -141,15 +150,16 @@ def train_step(stage: str):
 
 def export_step(profile: BuildProfile, layout: BuildLayout, device: str, progress: bool) -> dict:
     """``sa export``: the two-stage runs → the default checkpoint (and the Base model's)."""
-    exported = {"model": _export([layout.run("stage2"), layout.run("stage1")], layout.model,
-                                 f"default-{profile.name}")}
+    exported = {"model": export_runs([layout.run("stage2"), layout.run("stage1")],
+                                     layout.model, f"default-{profile.name}")}
     if profile.train_base:
-        exported["model_base"] = _export([layout.run("base")], layout.base_model,
-                                         f"base-{profile.name}")
+        exported["model_base"] = export_runs([layout.run("base")], layout.base_model,
+                                             f"base-{profile.name}")
     return exported
 
 
-def _export(runs: list[Path], folder: Path, name: str) -> dict:
+def export_runs(runs: list[Path], folder: Path, name: str) -> dict:
+    """``sa export`` of ``runs`` into ``folder`` → its size and whether it is within the limit."""
     shutil.rmtree(folder, ignore_errors=True)  # a half-written export from an interruption
     _sa(["export", *map(str, runs), "--out", str(folder), "--name", name])
     files = [path for path in folder.rglob("*") if path.is_file()]

@@ -1,0 +1,85 @@
+import json
+from dataclasses import replace
+
+import pytest
+from semanticaudio.engine.config import BackboneSize, ModelConfig
+from semanticaudio.engine.recipes.claims import (
+    ClaimsSettings,
+    edit_cases,
+    markdown_tables,
+    parameter_count,
+    run_claims,
+    variants,
+)
+from semanticaudio.engine.recipes.profiles import get_profile
+
+CPU_MODEL = ModelConfig(backbone=BackboneSize(4, 192, 4), acoustic_dim=64, semantic_embed_dim=128,
+                        head_hidden_dim=256, global_dim=128, token_dim=128)
+
+
+def test_variants_match_size_and_budget():
+    profile = get_profile("cpu")
+    two, other, base = variants(profile, ClaimsSettings(other_dim=32), CPU_MODEL)
+    assert (two.name, other.name, base.name) == ("two_stage_d128", "two_stage_d32", "base")
+    assert two.from_build and not other.from_build and not base.from_build
+    assert other.profile.flow.semantic_dim == 32 and other.profile.flow.backbone == \
+        profile.flow.backbone
+    base_config = replace(CPU_MODEL, model_type="base", backbone=base.profile.flow.backbone)
+    assert base.profile.flow.backbone.depth == 9  # 9 × 192: 5.80 M against 5.78 M
+    assert abs(parameter_count(base_config) / parameter_count(CPU_MODEL) - 1) < 0.01
+    assert base.profile.flow.backbone.width == profile.flow.backbone.width
+    assert base.profile.flow.base_steps == profile.flow.stage1_steps
+    assert base.profile.flow.batch_size == profile.flow.batch_size
+    with pytest.raises(ValueError, match="must differ from the profile's d = 128"):
+        variants(profile, ClaimsSettings(other_dim=128), CPU_MODEL)
+
+
+def test_settings_refuse_empty_counts():
+    with pytest.raises(ValueError, match="prompts must be >= 1, got 0"):
+        ClaimsSettings(prompts=0)
+
+
+def test_edit_cases_swap_one_class_and_keep_the_rest(tiny_corpus):
+    from semanticaudio.engine.corpus import read_timelines, timelines_path
+    from semanticaudio.engine.corpus.captions import classes_in_caption
+
+    records = read_timelines(timelines_path(tiny_corpus, "train"))
+    cases = edit_cases(records, 16, seed=5)
+    assert cases == edit_cases(records, 16, seed=5)
+    for record, case in zip(records, cases, strict=True):
+        source = set(classes_in_caption(record.caption))
+        target = set(classes_in_caption(case.target_caption))
+        assert len(source - target) == 1 and len(target - source) == 1
+        assert set(case.kept) == source & target
+        assert case.source_caption == record.caption and case.audio_path == record.audio_path
+
+
+@pytest.mark.slow
+def test_the_benchmark_trains_the_variants_and_scores_them(tmp_path):
+    from semanticaudio.engine.corpus import read_timelines, timelines_path
+    from semanticaudio.engine.recipes.build import BuildRequest, build_default
+
+    build = tmp_path / "build"
+    build_default(BuildRequest(build, "tiny", device="cpu", progress=False))
+    settings = ClaimsSettings(other_dim=4, prompts=2, edits=2)
+    record = run_claims(build, tmp_path / "claims", settings, "cpu", progress=False)
+    assert list(record["generation"]) == ["two_stage_d8", "two_stage_d4", "base"]
+    assert list(record["editing"]) == ["untouched_source", "semantic_flowedit",
+                                       "acoustic_flowedit"]
+    assert record["editing"]["untouched_source"]["similarity_gain"] == 0.0
+    models = record["models"]
+    assert models["two_stage_d4"]["semantic_dim"] == 4
+    two_stage, base = models["two_stage_d8"]["dit_parameters"], models["base"]["dit_parameters"]
+    assert abs(base - two_stage) / two_stage < 0.1  # same total size (tiny: one layer is 12 %)
+    heldout = len(read_timelines(timelines_path(build / "corpus", "heldout")))
+    for scores in record["generation"].values():
+        assert scores["all"]["num_clips"] == min(2, heldout)
+        assert 0.0 <= scores["all"]["event_f1"] <= 1.0
+    assert json.loads((tmp_path / "claims" / "claims.json").read_text()) == record
+    table = markdown_tables(record)
+    assert "| base |" in table and "| acoustic_flowedit |" in table
+    runs = tmp_path / "claims" / "runs"
+    stamps = {p: p.stat().st_mtime_ns for p in runs.rglob("*.safetensors")}
+    again = run_claims(build, tmp_path / "claims", replace(settings, prompts=1), "cpu", False)
+    assert {p: p.stat().st_mtime_ns for p in runs.rglob("*.safetensors")} == stamps
+    assert again["generation"]["base"]["all"]["num_clips"] == 1
