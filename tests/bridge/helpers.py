@@ -121,8 +121,10 @@ class Engine:
         return self.process.wait(timeout_s)
 
 
-def start_engine(model: Path, workdir: Path, *extra: str) -> Engine:
-    """Start `sa-engine --port 0` with the tiny model; wait until it logs its port."""
+def start_engine(model: Path | None, workdir: Path, *extra: str,
+                 env: dict[str, str] | None = None) -> Engine:
+    """Start `sa-engine --port 0` with ``model`` (None: the shipped default) and ``env`` added
+    to the environment; wait until it logs its port."""
     home = workdir / "home"
     home.mkdir(parents=True, exist_ok=True)
     # ALSA's null device: /sa/preview runs the real sounddevice path without a sound card.
@@ -130,11 +132,14 @@ def start_engine(model: Path, workdir: Path, *extra: str) -> Engine:
     out_dir = workdir / "out"
     out_dir.mkdir(exist_ok=True)
     log_path = workdir / "engine.log"
-    env = {**os.environ, "HOME": str(home), "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}
-    command = [sys.executable, "-m", "semanticaudio.bridge.daemon", "--port", "0",
-               "--model", str(model), "--device", "cpu", *extra]
+    environment = {**os.environ, "HOME": str(home), "PYTHONUNBUFFERED": "1",
+                   "OMP_NUM_THREADS": "1", **(env or {})}
+    named = [] if model is None else ["--model", str(model)]
+    command = [sys.executable, "-m", "semanticaudio.bridge.daemon", "--port", "0", *named,
+               "--device", "cpu", *extra]
     with log_path.open("w") as log_file:
-        process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, env=env)
+        process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT,
+                                   env=environment)
     end = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < end:
         found = re.search(r"listening on udp://127\.0\.0\.1:(\d+)", log_path.read_text())
