@@ -7,6 +7,7 @@ absent the error says which ones, where they were looked for, and how to provide
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Sequence
@@ -166,6 +167,21 @@ def _fix_hint(
     return text
 
 
+@contextlib.contextmanager
+def _quiet_loading():
+    """transformers draws a "Loading weights" bar per model; the files are local and small
+    against the work that follows, so the bars were only noise above our own progress."""
+    from transformers.utils import logging as transformers_logging
+
+    shown = transformers_logging.is_progress_bar_enabled()
+    transformers_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if shown:
+            transformers_logging.enable_progress_bar()
+
+
 class IncompatibleWeightsError(ValueError):
     """A checkpoint's tensors do not cover the model that should hold them."""
 
@@ -176,9 +192,10 @@ def load_transformers_model(model_class, folder: Path):
     transformers fills weights missing from a checkpoint with random values and only warns;
     here that is an error naming the missing tensors (a wrong or partial checkpoint).
     """
-    model, info = model_class.from_pretrained(
-        folder, local_files_only=True, use_safetensors=True, output_loading_info=True
-    )
+    with _quiet_loading():
+        model, info = model_class.from_pretrained(
+            folder, local_files_only=True, use_safetensors=True, output_loading_info=True
+        )
     missing = sorted(info.get("missing_keys", ()))
     mismatched = [str(item) for item in info.get("mismatched_keys", ())]
     if missing or mismatched:
