@@ -1,7 +1,8 @@
 """``sa build-default``: the whole default model from nothing, step by step, resumable.
 
 corpus → codec → semantic encoder and text towers → feature cache → stage 1 → stage 2
-(→ Base, for the benchmark) → export → quality (the evaluator's scores on held-out prompts).
+(→ Base, for the benchmark) → export → guidance (chosen on validation captions) → quality
+(the evaluator's scores on held-out prompts).
 Each finished step is recorded in ``build_log.json`` with its timing and what it measured;
 running the same command again skips the finished steps (an interrupted step resumes from its
 last checkpoint).
@@ -18,6 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from semanticaudio.engine.recipes import steps
+from semanticaudio.engine.recipes.guidance import guidance_step
 from semanticaudio.engine.recipes.layout import BuildLayout
 from semanticaudio.engine.recipes.profiles import BuildProfile, get_profile
 from semanticaudio.engine.recipes.quality import quality_step
@@ -32,6 +34,7 @@ STEPS = (
     ("stage2", steps.train_step("stage2")),
     ("base", steps.train_step("base")),
     ("export", steps.export_step),
+    ("guidance", guidance_step),
     ("quality", quality_step),
 )
 STEP_NAMES = tuple(name for name, _ in STEPS)

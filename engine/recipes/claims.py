@@ -99,6 +99,12 @@ def parameter_count(config: ModelConfig) -> int:
 
 def train_variant(variant: Variant, build: BuildLayout, out_dir: Path, device: str) -> Path:
     """Train (or resume, or reuse) ``variant`` → its exported checkpoint folder."""
+    from semanticaudio.engine.features.files import write_json_atomic
+    from semanticaudio.engine.recipes.guidance import (
+        choose_guidance,
+        validation_records,
+        write_guidance,
+    )
     from semanticaudio.engine.recipes.steps import export_runs, train_stage
 
     if variant.from_build:
@@ -109,8 +115,16 @@ def train_variant(variant: Variant, build: BuildLayout, out_dir: Path, device: s
         train_stage(variant.profile, stage, build.cache, folder / stage,
                     folder / f"{stage}.toml", device, head_from)
     model = out_dir / "models" / variant.name
+    chosen = folder / "guidance.json"  # this variant's guidance, chosen like the build's
     if not (model / "config.json").is_file():
         export_runs([folder / stage for stage in reversed(variant.stages)], model, variant.name)
+        chosen.unlink(missing_ok=True)
+    records = validation_records(build.corpus, variant.profile.guidance_prompts)
+    if not chosen.is_file() and records:  # no single-event validation clip: keep the defaults
+        choice = choose_guidance(model, records, variant.profile.clip_duration_s, device,
+                                 progress=False)
+        write_guidance(model, choice)
+        write_json_atomic(chosen, choice.to_json())
     return model
 
 
@@ -239,6 +253,7 @@ def _describe(variant: Variant, pipeline) -> dict:
             variant.two_stage else None, "depth": flow.backbone.depth,
             "width": flow.backbone.width, "steps_per_stage": flow.steps(variant.stages[0]),
             "batch_size": flow.batch_size,
+            "guidance": asdict(pipeline.checkpoint.config.sampling),
             "dit_parameters": sum(p.numel() for p in model.parameters())}
 
 

@@ -57,6 +57,7 @@ class BuildProfile:
     seed: int = 0
     validation_clips: int = 64  # clips of the validation split used to report component quality
     quality_prompts: int = 64  # held-out single-event captions the last step generates and scores
+    guidance_prompts: int = 32  # validation single-event captions the guidance is chosen on
     notes: str = ""
 
 
@@ -81,6 +82,7 @@ def _tiny() -> BuildProfile:
                         checkpoint_every=3),
         validation_clips=8,
         quality_prompts=2,
+        guidance_prompts=2,
         notes="for tests: every step runs, nothing useful is learnt",
     )
 

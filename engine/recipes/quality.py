@@ -57,11 +57,13 @@ def corpus_audio(records) -> torch.Tensor:
 
 @torch.no_grad()
 def generate_clips(pipeline, captions: list[str], duration_s: float, progress: bool,
-                   seed: int = 0) -> torch.Tensor:
-    """One clip per caption (caption k with seed + k) → (N, num_samples)."""
+                   seed: int = 0, guidance: float | None = None) -> torch.Tensor:
+    """One clip per caption (caption k with seed + k; guidance None: the checkpoint's)
+    → (N, num_samples)."""
     from tqdm import tqdm
 
-    clips = [pipeline.generate(caption, duration_s, seed=seed + index).waveforms[0]
+    clips = [pipeline.generate(caption, duration_s, seed=seed + index,
+                               guidance=guidance).waveforms[0]
              for index, caption in enumerate(tqdm(captions, desc="quality", unit="clip",
                                                   disable=not progress))]
     return torch.stack(clips)  # (N, num_samples)

@@ -3,7 +3,9 @@ import tomllib
 
 import pytest
 import torch
+from semanticaudio.engine.checkpoint import read_config
 from semanticaudio.engine.recipes.build import STEP_NAMES, BuildRequest, build_default
+from semanticaudio.engine.recipes.guidance import GUIDANCE_GRID
 from semanticaudio.engine.recipes.profiles import PROFILES, get_profile
 from semanticaudio.engine.recipes.train_config import write_train_config
 
@@ -20,6 +22,11 @@ def test_tiny_profile_builds_a_model_that_generates_and_edits(tmp_path):
     assert all(step["seconds"] >= 0 for step in log["steps"].values())
     assert log["steps"]["codec"]["training"]["steps"] == 6
     assert log["steps"]["export"]["model"]["within_size_limit"]
+    guidance = log["steps"]["guidance"]
+    if "skipped" not in guidance:  # the tiny corpus may have no single-event validation clip
+        assert guidance["model"]["scale"] in GUIDANCE_GRID
+        assert read_config(result.checkpoint).sampling.planner_guidance == \
+            guidance["model"]["scale"]
     quality = log["steps"]["quality"]
     assert 1 <= quality["prompts"] <= 2 and quality["corpus_audio"]["event_f1"] == 1.0
     assert 0.0 <= quality["generated"]["event_f1"] <= 1.0
