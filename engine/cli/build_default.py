@@ -7,7 +7,7 @@ import argparse
 
 PROFILE_CHOICES = ("tiny", "cpu", "gpu")  # = recipes.profiles.PROFILES (a test checks)
 STEP_CHOICES = ("corpus", "codec", "semantic", "cache", "stage1", "stage2", "base", "export",
-                "quality")
+                "guidance", "quality")
 
 
 def register(parser: argparse.ArgumentParser) -> None:
