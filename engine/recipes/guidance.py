@@ -47,7 +47,8 @@ def choose_guidance(model_dir: Path, records, duration_s: float, device: str = "
     captions = [record.caption for record in records]
     scores = {}
     for scale in grid:
-        clips = generate_clips(pipeline, captions, duration_s, progress, guidance=scale)
+        clips = generate_clips(pipeline, captions, duration_s, progress, guidance=scale,
+                               desc=f"guidance {scale:g}")
         report = evaluate_audio(detector, clips, pipeline.sample_rate_hz, captions)
         scores[scale] = {"event_f1": report.event_f1, "similarity": report.similarity}
     best = max(grid, key=lambda scale: (scores[scale]["event_f1"], -scale))

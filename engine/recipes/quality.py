@@ -33,7 +33,8 @@ def quality_step(profile: BuildProfile, layout: BuildLayout, device: str, progre
     pipeline = load_pipeline(layout.model, device=device)
     captions = [record.caption for record in records]
     recordings = corpus_audio(records)
-    generated = generate_clips(pipeline, captions, profile.clip_duration_s, progress)
+    generated = generate_clips(pipeline, captions, profile.clip_duration_s, progress,
+                               desc="quality")
     rate = pipeline.sample_rate_hz
     report = evaluate_audio(detector, generated, rate, captions)
     return {
@@ -57,14 +58,15 @@ def corpus_audio(records) -> torch.Tensor:
 
 @torch.no_grad()
 def generate_clips(pipeline, captions: list[str], duration_s: float, progress: bool,
-                   seed: int = 0, guidance: float | None = None) -> torch.Tensor:
+                   seed: int = 0, guidance: float | None = None,
+                   desc: str = "generate") -> torch.Tensor:
     """One clip per caption (caption k with seed + k; guidance None: the checkpoint's)
-    → (N, num_samples)."""
+    → (N, num_samples); ``desc`` labels the progress bar."""
     from tqdm import tqdm
 
     clips = [pipeline.generate(caption, duration_s, seed=seed + index,
                                guidance=guidance).waveforms[0]
-             for index, caption in enumerate(tqdm(captions, desc="quality", unit="clip",
+             for index, caption in enumerate(tqdm(captions, desc=desc, unit="clip",
                                                   disable=not progress))]
     return torch.stack(clips)  # (N, num_samples)
 
