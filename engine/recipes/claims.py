@@ -119,8 +119,10 @@ def train_variant(variant: Variant, build: BuildLayout, out_dir: Path, device: s
     if not (model / "config.json").is_file():
         export_runs([folder / stage for stage in reversed(variant.stages)], model, variant.name)
         chosen.unlink(missing_ok=True)
+    if chosen.is_file():
+        return model
     records = validation_records(build.corpus, variant.profile.guidance_prompts)
-    if not chosen.is_file() and records:  # no single-event validation clip: keep the defaults
+    if records:  # no single-event validation clip: the checkpoint keeps its defaults
         choice = choose_guidance(model, records, variant.profile.clip_duration_s, device,
                                  progress=False)
         write_guidance(model, choice)

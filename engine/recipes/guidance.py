@@ -85,13 +85,13 @@ def guidance_step(profile, layout, device: str, progress: bool) -> dict:
     records = validation_records(layout.corpus, profile.guidance_prompts)
     if not records:
         return {"skipped": "the validation split has no single-event clips"}
+    folders = {"model": layout.model}
+    if profile.train_base:
+        folders["model_base"] = layout.base_model
     chosen = {}
-    models = {"model": layout.model, "model_base": layout.base_model if profile.train_base
-              else None}
-    for name, folder in models.items():
-        if folder is not None:
-            choice = choose_guidance(folder, records, profile.clip_duration_s, device,
-                                     progress=progress)
-            write_guidance(folder, choice)
-            chosen[name] = choice.to_json()
+    for name, folder in folders.items():
+        choice = choose_guidance(folder, records, profile.clip_duration_s, device,
+                                 progress=progress)
+        write_guidance(folder, choice)
+        chosen[name] = choice.to_json()
     return chosen
