@@ -24,7 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build", required=True, type=Path, help="a `sa build-default` folder")
     parser.add_argument("--work", type=Path, help="where variants train (default BUILD/claims)")
-    parser.add_argument("--other-dim", type=int, default=32, help="the second model's d")
+    parser.add_argument("--other-dim", type=int,
+                        help="the second model's d (default: 128, or 32 if the build's d is 128)")
     parser.add_argument("--prompts", type=int, default=64, help="held-out captions generated")
     parser.add_argument("--edits", type=int, default=32, help="held-out recordings edited")
     parser.add_argument("--seed", type=int, default=0)

@@ -31,22 +31,25 @@ from semanticaudio.engine.recipes.layout import BuildLayout
 from semanticaudio.engine.recipes.profiles import SAMPLE_RATE_HZ, BuildProfile
 
 CLAIMS_FORMAT_VERSION = 1
+PAPER_SEMANTIC_DIM = 128  # the paper's d
+SMALL_SEMANTIC_DIM = 32  # the other d compared when a profile uses the paper's
 
 
 @dataclass(frozen=True)
 class ClaimsSettings:
-    """other_dim: the second two-stage model's d; prompts / edits: how many held-out captions
-    are generated and how many held-out recordings are edited; seed: generation and edit seeds
-    start here (clip k uses seed + k)."""
+    """other_dim: the second two-stage model's d (None: the paper's 128, or 32 where the
+    profile already uses 128); prompts / edits: how many held-out captions are generated and
+    how many held-out recordings are edited; seed: generation and edit seeds start here
+    (clip k uses seed + k)."""
 
-    other_dim: int = 32
+    other_dim: int | None = None
     prompts: int = 64
     edits: int = 32
     seed: int = 0
 
     def __post_init__(self) -> None:
         for name in ("other_dim", "prompts", "edits"):
-            if getattr(self, name) < 1:
+            if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
 
 
@@ -71,13 +74,15 @@ def variants(profile: BuildProfile, settings: ClaimsSettings,
     steps as each stage on the same batches. ``template``: the build's model configuration
     (its latent and text sizes)."""
     flow = profile.flow
-    if settings.other_dim == flow.semantic_dim:
+    other_dim = settings.other_dim or (
+        PAPER_SEMANTIC_DIM if flow.semantic_dim != PAPER_SEMANTIC_DIM else SMALL_SEMANTIC_DIM)
+    if other_dim == flow.semantic_dim:
         raise ValueError(f"other_dim must differ from the profile's d = {flow.semantic_dim}")
-    other = replace(profile, flow=replace(flow, semantic_dim=settings.other_dim))
+    other = replace(profile, flow=replace(flow, semantic_dim=other_dim))
     deep = replace(flow.backbone, depth=matched_base_depth(template))
     base = replace(profile, flow=replace(flow, backbone=deep, base_steps=flow.stage1_steps))
     return (Variant(f"two_stage_d{flow.semantic_dim}", profile, ("stage1", "stage2"), True),
-            Variant(f"two_stage_d{settings.other_dim}", other, ("stage1", "stage2")),
+            Variant(f"two_stage_d{other_dim}", other, ("stage1", "stage2")),
             Variant("base", base, ("base",)))
 
 

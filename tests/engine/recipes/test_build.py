@@ -1,5 +1,6 @@
 import json
 import tomllib
+from pathlib import Path
 
 import pytest
 import torch
@@ -8,6 +9,8 @@ from semanticaudio.engine.recipes.build import STEP_NAMES, BuildRequest, build_d
 from semanticaudio.engine.recipes.guidance import GUIDANCE_GRID
 from semanticaudio.engine.recipes.profiles import PROFILES, get_profile
 from semanticaudio.engine.recipes.train_config import write_train_config
+
+REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.mark.slow
@@ -67,8 +70,21 @@ def test_training_configs_load_in_the_trainer(tmp_path, name, stage):
     config = load_train_config(path)
     assert config.schedule.total_steps == profile.flow.steps(stage)
     assert config.model.backbone == profile.flow.backbone
-    assert config.model.semantic_dim == profile.flow.semantic_dim
+    if stage != "base":
+        assert config.model.semantic_dim == profile.flow.semantic_dim
     assert tomllib.loads(path.read_text())["batch"]["batch_size"] == profile.flow.batch_size
+
+
+def test_the_base_config_does_not_depend_on_d(tmp_path):
+    # a Base run trained under one d resumes (or is reused by the claims benchmark) under another
+    from dataclasses import replace
+
+    cpu = get_profile("cpu")
+    other = replace(cpu, flow=replace(cpu.flow, semantic_dim=cpu.flow.semantic_dim * 4))
+    first = write_train_config(cpu, "base", tmp_path / "a.toml").read_text()
+    assert first == write_train_config(other, "base", tmp_path / "b.toml").read_text()
+    assert write_train_config(cpu, "stage1", tmp_path / "c.toml").read_text() != \
+        write_train_config(other, "stage1", tmp_path / "d.toml").read_text()
 
 
 def test_profiles_keep_the_frame_rate_and_the_size_limit():
@@ -77,7 +93,7 @@ def test_profiles_keep_the_frame_rate_and_the_size_limit():
         rates = profile.codec.encoder_rates
         assert 16_000 / torch.tensor(rates).prod().item() == 25.0
         assert profile.semantic.size.embed_dim == profile.semantic.text.global_dim
-    assert get_profile("cpu").flow.semantic_dim == 128  # issue 4: d = 128
+    assert get_profile("gpu").flow.semantic_dim == 128  # the paper's d
     with pytest.raises(ValueError, match="unknown build profile 'huge'"):
         get_profile("huge")
 
@@ -85,6 +101,16 @@ def test_profiles_keep_the_frame_rate_and_the_size_limit():
 def test_unknown_step_for_until_is_refused(tmp_path):
     with pytest.raises(ValueError, match="until must be one of"):
         BuildRequest(tmp_path, "tiny", until="everything")
+
+
+def test_the_cpu_profile_uses_the_d_the_claims_benchmark_chose():
+    # issue 4: "d = 128 unless the benchmark says otherwise"; it did, at this size
+    results = json.loads((REPO / "bench" / "results" / "claims-cpu.json").read_text())
+    two_stage = {name: row for name, row in results["generation"].items()
+                 if name.startswith("two_stage_d")}
+    best = max(two_stage, key=lambda name: two_stage[name]["all"]["event_f1"])
+    assert len(two_stage) >= 2
+    assert get_profile("cpu").flow.semantic_dim == int(best.removeprefix("two_stage_d"))
 
 
 @pytest.mark.parametrize("name", ["cpu", "gpu"])
