@@ -13,13 +13,11 @@ def train_config_table(profile: BuildProfile, stage: str) -> dict[str, dict]:
     flow = profile.flow
     steps = flow.steps(stage)
     backbone = flow.backbone
-    model = {"backbone": {"depth": backbone.depth, "width": backbone.width,
-                          "num_heads": backbone.num_heads}}
-    if stage != "base":  # the Base model has no projection head: d does not change it
-        model |= {"semantic_dim": flow.semantic_dim, "head": "mlp",
-                  "head_hidden_dim": flow.head_hidden_dim}
     return {
-        "model": model,
+        "model": {"backbone": {"depth": backbone.depth, "width": backbone.width,
+                               "num_heads": backbone.num_heads},
+                  "semantic_dim": flow.semantic_dim, "head": "mlp",
+                  "head_hidden_dim": flow.head_hidden_dim},
         "optimizer": {"learning_rate": flow.learning_rate},
         "schedule": {"total_steps": steps, "warmup_steps": min(flow.warmup_steps, steps),
                      "decay_steps": [int(0.4 * steps), int(0.8 * steps)], "decay_factor": 0.5},

@@ -155,6 +155,10 @@ RESUMABLE_CHANGES = {
     ("training", "tensorboard"),
     ("batch", "num_workers"),
 }
+# Settings a stage's model does not use: the Base model has no projection head.
+UNUSED_BY_STAGE = {
+    "base": {("model", "semantic_dim"), ("model", "head"), ("model", "head_hidden_dim")},
+}
 
 
 def load_train_config(source: str | Path) -> TrainConfig:

@@ -22,7 +22,12 @@ from semanticaudio.engine.features.files import save_safetensors_atomic
 from semanticaudio.engine.features.reader import FeatureBatch, FeatureCache, collate_clips
 from semanticaudio.engine.training import distributed as dist_utils
 from semanticaudio.engine.training import state as ckpt
-from semanticaudio.engine.training.config import RESUMABLE_CHANGES, STAGES, TrainConfig
+from semanticaudio.engine.training.config import (
+    RESUMABLE_CHANGES,
+    STAGES,
+    UNUSED_BY_STAGE,
+    TrainConfig,
+)
 from semanticaudio.engine.training.data_order import DataOrder, StepBatchSampler
 from semanticaudio.engine.training.distributed import DistributedContext
 from semanticaudio.engine.training.ema import ExponentialMovingAverage
@@ -347,7 +352,8 @@ def _run_info(request: TrainRequest, context: DistributedContext, cache: Feature
 
 
 def _check_resumable(stored: RunInfo, wanted: RunInfo, run_dir: Path) -> None:
-    """Only settings that do not change a step's computation may differ on resume."""
+    """Only settings that do not change a step's computation may differ on resume (those in
+    RESUMABLE_CHANGES, and those the stage's model does not use)."""
     problems = []
     if stored.stage != wanted.stage:
         problems.append(f"stage {stored.stage} ≠ {wanted.stage}")
@@ -356,11 +362,12 @@ def _check_resumable(stored: RunInfo, wanted: RunInfo, run_dir: Path) -> None:
     if stored.world_size != wanted.world_size:
         problems.append(f"{stored.world_size} processes ≠ {wanted.world_size}")
     old, new = to_dict(stored.config), to_dict(wanted.config)
+    free = RESUMABLE_CHANGES | UNUSED_BY_STAGE.get(wanted.stage, set())
     problems += [
         f"[{section}] {key}: {old[section][key]!r} → {new[section][key]!r}"
         for section in old
         for key in old[section]
-        if old[section][key] != new[section][key] and (section, key) not in RESUMABLE_CHANGES
+        if old[section][key] != new[section][key] and (section, key) not in free
     ]
     if problems:
         raise RunError(f"cannot resume {run_dir}: " + "; ".join(problems))

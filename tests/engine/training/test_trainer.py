@@ -58,6 +58,17 @@ def test_runs_refuse_to_overwrite_or_to_resume_with_other_settings(tone_cache, t
     assert train_stage("stage1", tone_cache, run, longer, resume=True, until_step=2).step == 2
 
 
+def test_a_base_run_resumes_whatever_the_head_settings_it_does_not_use(tone_cache, tmp_path):
+    run = tmp_path / "run"
+    train_stage("base", tone_cache, run, until_step=1)
+    other_head = tiny_config(model={"semantic_dim": 4, "head_hidden_dim": 24})
+    assert train_stage("base", tone_cache, run, other_head, resume=True, until_step=2).step == 2
+    stage1 = tmp_path / "stage1"  # a two-stage run does use them
+    train_stage("stage1", tone_cache, stage1, until_step=1)
+    with pytest.raises(RunError, match=r"\[model\] semantic_dim"):
+        train_stage("stage1", tone_cache, stage1, other_head, resume=True)
+
+
 def test_stage2_needs_a_stage1_run(tone_cache, trained_runs, tmp_path):
     with pytest.raises(RunError, match="--head-from"):
         train_stage("stage2", tone_cache, tmp_path / "a")
