@@ -99,7 +99,7 @@ def _cpu() -> BuildProfile:
                                                             learning_rate=5e-4,
                                                             warmup_steps=100)),
         # d = 32, not the paper's 128: the claims benchmark at this size (bench/results/
-        # claims-cpu.json) gave held-out event F1 0.27 at d = 32 against 0.08 at d = 128.
+        # claims-cpu.json) gave held-out event F1 0.29 at d = 32 against 0.08 at d = 128.
         flow=FlowRecipe(backbone=BackboneSize(depth=4, width=192, num_heads=4), semantic_dim=32,
                         stage1_steps=3000, stage2_steps=3000, base_steps=3000),
         notes="two CPU cores, at most three hours when the machine is otherwise idle",
