@@ -102,7 +102,11 @@ def _timed(function, profile: BuildProfile, layout: BuildLayout, device: str,
 
 
 def _open_log(layout: BuildLayout, profile: BuildProfile) -> dict:
-    """The build log, new or read back; a folder built with another profile is refused."""
+    """The build log, new or read back; a folder built with another profile is refused.
+    ``settings`` are always the profile's as it is now; if they changed since the log was
+    written, the old ones go to ``earlier_settings`` with the steps that were finished under
+    them (delete a step from the log to rebuild it under the new settings)."""
+    settings = json.loads(json.dumps(asdict(profile)))  # tuples as JSON lists, as read back
     if layout.log.is_file():
         log = json.loads(layout.log.read_text(encoding="utf-8"))
         if log.get("profile") != profile.name:
@@ -110,9 +114,14 @@ def _open_log(layout: BuildLayout, profile: BuildProfile) -> dict:
                 f"{layout.root} holds a build of profile {log.get('profile')!r}, not "
                 f"{profile.name!r}; choose another --out folder"
             )
+        if log.get("settings") != settings:
+            log.setdefault("earlier_settings", []).append(
+                {"settings": log.get("settings"), "steps_finished": list(log["steps"])})
+            log["settings"] = settings
+            _write_log(layout, log)
         return log
     log = {"format_version": LOG_FORMAT_VERSION, "profile": profile.name,
-           "settings": asdict(profile), "machine": _machine(), "steps": {}}
+           "settings": settings, "machine": _machine(), "steps": {}}
     _write_log(layout, log)
     return log
 

@@ -60,6 +60,23 @@ def test_until_stops_after_that_step(tmp_path):
     assert (tmp_path / "corpus" / "train.jsonl").is_file()
 
 
+def test_the_log_keeps_the_settings_earlier_steps_ran_under(tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    build_default(BuildRequest(tmp_path, "tiny", device="cpu", progress=False, until="corpus"))
+    tiny = get_profile("tiny")
+    longer = replace(tiny, flow=replace(tiny.flow, stage2_steps=tiny.flow.stage2_steps + 1))
+    monkeypatch.setitem(PROFILES, "tiny", lambda: longer)
+    build_default(BuildRequest(tmp_path, "tiny", device="cpu", progress=False, until="corpus"))
+    log = json.loads((tmp_path / "build_log.json").read_text())
+    assert log["settings"]["flow"]["stage2_steps"] == tiny.flow.stage2_steps + 1
+    [earlier] = log["earlier_settings"]
+    assert earlier["settings"]["flow"]["stage2_steps"] == tiny.flow.stage2_steps
+    assert earlier["steps_finished"] == ["corpus"]
+    build_default(BuildRequest(tmp_path, "tiny", device="cpu", progress=False, until="corpus"))
+    assert len(json.loads((tmp_path / "build_log.json").read_text())["earlier_settings"]) == 1
+
+
 @pytest.mark.parametrize("name", sorted(PROFILES))
 @pytest.mark.parametrize("stage", ["stage1", "stage2", "base"])
 def test_training_configs_load_in_the_trainer(tmp_path, name, stage):
