@@ -4,9 +4,10 @@ Claim 1, generation: two-stage models (text → semantic plan → acoustic laten
 the text than the single-stage Base model (text → acoustic latent). Compared on held-out captions
 (never in any train split): the two-stage model at the profile's d, a two-stage model at another
 d, and a Base model of the same total size (one DiT twice as deep as each stage's) trained for
-the same number of steps on the same batches, so that it gets the same compute. Scores from the
-independent evaluator: event F1, order accuracy, text-audio similarity, and the Fréchet distance
-between the evaluator's embeddings of the generated clips and of the held-out recordings.
+the mean of the two stages' steps on the same batches, so that it gets the same compute. Scores
+from the independent evaluator: event F1, order accuracy, text-audio similarity, and the
+Fréchet distance between the evaluator's embeddings of the generated clips and of the held-out
+recordings.
 
 Claim 2, editing: FlowEdit in the semantic space (the two-stage model) against FlowEdit in the
 acoustic space (the Base model) against the untouched source. Each held-out recording gets a
@@ -70,9 +71,9 @@ class Variant:
 def variants(profile: BuildProfile, settings: ClaimsSettings,
              template: ModelConfig) -> tuple[Variant, ...]:
     """The profile's two-stage model, one at ``settings.other_dim``, and the Base model: same
-    width, as deep as makes its size closest to the two-stage model's, trained for as many
-    steps as each stage on the same batches. ``template``: the build's model configuration
-    (its latent and text sizes)."""
+    width, as deep as makes its size closest to the two-stage model's, trained on the same
+    batches for the mean of the two stages' steps (the same compute). ``template``: the
+    build's model configuration (its latent and text sizes)."""
     flow = profile.flow
     other_dim = settings.other_dim or (
         PAPER_SEMANTIC_DIM if flow.semantic_dim != PAPER_SEMANTIC_DIM else SMALL_SEMANTIC_DIM)
@@ -80,7 +81,10 @@ def variants(profile: BuildProfile, settings: ClaimsSettings,
         raise ValueError(f"other_dim must differ from the profile's d = {flow.semantic_dim}")
     other = replace(profile, flow=replace(flow, semantic_dim=other_dim))
     deep = replace(flow.backbone, depth=matched_base_depth(template))
-    base = replace(profile, flow=replace(flow, backbone=deep, base_steps=flow.stage1_steps))
+    # one Base step costs about what one step of each stage costs together (it is about as
+    # large as both DiTs), so the mean of the stages' steps matches their training compute
+    steps = round((flow.stage1_steps + flow.stage2_steps) / 2)
+    base = replace(profile, flow=replace(flow, backbone=deep, base_steps=steps))
     return (Variant(f"two_stage_d{flow.semantic_dim}", profile, ("stage1", "stage2"), True),
             Variant(f"two_stage_d{other_dim}", other, ("stage1", "stage2")),
             Variant("base", base, ("base",)))

@@ -30,7 +30,8 @@ def test_variants_match_size_and_budget():
     # the closest depth: one 192-wide block is ~0.45 M, so within half a block (~4 %)
     assert abs(parameter_count(base_config) / parameter_count(CPU_MODEL) - 1) < 0.02
     assert base.profile.flow.backbone.width == profile.flow.backbone.width
-    assert base.profile.flow.base_steps == profile.flow.stage1_steps
+    stages = profile.flow.stage1_steps + profile.flow.stage2_steps
+    assert base.profile.flow.base_steps == stages / 2  # one Base step ≈ one step of each stage
     assert base.profile.flow.batch_size == profile.flow.batch_size
     with pytest.raises(ValueError, match="must differ from the profile's d = 32"):
         variants(profile, ClaimsSettings(other_dim=32), CPU_MODEL)
