@@ -100,8 +100,10 @@ def _cpu() -> BuildProfile:
                                                             warmup_steps=100)),
         # d = 32, not the paper's 128: the claims benchmark at this size (bench/results/
         # claims-cpu.json) gave held-out event F1 0.29 at d = 32 against 0.08 at d = 128.
+        # The planner (stage 2) trains twice as long as the synthesizer: 3000 more steps took
+        # held-out single-event F1 from 0.12 to 0.23 (docs/default-model.md).
         flow=FlowRecipe(backbone=BackboneSize(depth=4, width=192, num_heads=4), semantic_dim=32,
-                        stage1_steps=3000, stage2_steps=3000, base_steps=3000),
+                        stage1_steps=3000, stage2_steps=6000, base_steps=3000),
         notes="two CPU cores, at most three hours when the machine is otherwise idle",
     )
 
