@@ -262,7 +262,8 @@ def _describe(variant: Variant, pipeline) -> dict:
     model = pipeline.model
     return {"stages": list(variant.stages), "semantic_dim": flow.semantic_dim if
             variant.two_stage else None, "depth": flow.backbone.depth,
-            "width": flow.backbone.width, "steps_per_stage": flow.steps(variant.stages[0]),
+            "width": flow.backbone.width,
+            "steps_per_stage": {stage: flow.steps(stage) for stage in variant.stages},
             "batch_size": flow.batch_size,
             "guidance": asdict(pipeline.checkpoint.config.sampling),
             "dit_parameters": sum(p.numel() for p in model.parameters())}

@@ -80,6 +80,9 @@ def test_the_benchmark_trains_the_variants_and_scores_them(tmp_path):
     assert record["editing"]["untouched_source"]["similarity_gain"] == 0.0
     models = record["models"]
     assert models["two_stage_d4"]["semantic_dim"] == 4
+    flow = get_profile("tiny").flow
+    assert models["two_stage_d4"]["steps_per_stage"] == {"stage1": flow.stage1_steps,
+                                                         "stage2": flow.stage2_steps}
     two_stage, base = models["two_stage_d8"]["dit_parameters"], models["base"]["dit_parameters"]
     assert abs(base - two_stage) / two_stage < 0.1  # same total size (tiny: one layer is 12 %)
     heldout = len(read_timelines(timelines_path(build / "corpus", "heldout")))
