@@ -37,7 +37,7 @@ class MultiScaleSpectralLoss(nn.Module):
     def forward(self, estimate: torch.Tensor, target: torch.Tensor) -> dict[str, torch.Tensor]:
         """(B, S) each → {"stft": …, "mel": …}, scalars."""
         stft = sum(self._log_magnitude_l1(estimate, target, w) for w in self.windows)
-        mel = F.l1_loss(_log(self.mel(estimate)), _log(self.mel(target)))
+        mel = F.l1_loss(log_magnitude(self.mel(estimate)), log_magnitude(self.mel(target)))
         return {"stft": stft / len(self.windows), "mel": mel}
 
     def _log_magnitude_l1(self, estimate, target, window: int) -> torch.Tensor:
@@ -47,10 +47,12 @@ class MultiScaleSpectralLoss(nn.Module):
         magnitude_target = torch.stft(target, **settings).abs()
         convergence = torch.linalg.vector_norm(magnitude_target - magnitude_estimate) / (
             torch.linalg.vector_norm(magnitude_target) + LOG_FLOOR)
-        return F.l1_loss(_log(magnitude_estimate), _log(magnitude_target)) + convergence
+        difference = F.l1_loss(log_magnitude(magnitude_estimate), log_magnitude(magnitude_target))
+        return difference + convergence
 
 
-def _log(x: torch.Tensor) -> torch.Tensor:
+def log_magnitude(x: torch.Tensor) -> torch.Tensor:
+    """log(x), with x floored at LOG_FLOOR."""
     return torch.log(x.clamp_min(LOG_FLOOR))
 
 

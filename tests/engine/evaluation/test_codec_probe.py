@@ -1,0 +1,64 @@
+import math
+
+import pytest
+import torch
+from semanticaudio.engine.evaluation.codec_probe import (
+    FrameSpectra,
+    fine_structure,
+    fit_probe,
+    probe_codec,
+    score,
+)
+from semanticaudio.engine.recipes.codec import CodecRecipe, build_codec
+
+HOP = 640
+
+
+def _tones(pitches_hz: list[float], frames: int = 25) -> torch.Tensor:
+    """One clip per pitch: a sine at that pitch, then silence for the last fifth."""
+    t = torch.arange(frames * HOP) / 16_000
+    clips = torch.stack([0.05 * torch.sin(2 * math.pi * f * t) for f in pitches_hz])
+    clips[:, -(frames // 5) * HOP:] = 0
+    return clips
+
+
+def test_fine_structure_is_the_lines_not_the_outline():
+    smooth = torch.linspace(-3, 1, 64).expand(2, 64)
+    spiked = smooth.clone()
+    spiked[:, 30] += 4
+    assert fine_structure(smooth)[:, 4:-4].abs().max() < 1e-5  # the ends average fewer bands
+    assert fine_structure(spiked)[:, 30].min() > 3
+
+
+def test_a_reading_without_lines_recovers_none_of_the_fine_structure():
+    spectra, sounding = FrameSpectra(16_000, HOP)(_tones([300, 1200, 3000]), 25)
+    truth = spectra[sounding]
+    assert sounding.sum() == 3 * 20  # the silent fifth is left out
+    flat = truth.mean(dim=1, keepdim=True).expand_as(truth)  # right loudness, no lines
+    perfect, outline = score(truth, truth), score(flat, truth)
+    assert perfect.fine_recovered == pytest.approx(1.0) and perfect.l1 == 0
+    assert outline.fine_recovered == pytest.approx(0.0, abs=1e-5)
+
+
+def test_the_probe_reads_pitch_only_from_an_input_that_holds_it():
+    spectra, sounding = FrameSpectra(16_000, HOP)(_tones([200 + 150 * k for k in range(24)]), 25)
+    truth = spectra[sounding]
+    train, test = torch.arange(len(truth)) % 4 != 0, torch.arange(len(truth)) % 4 == 0
+    loudness = torch.full((len(truth), 1), 0.05)  # every tone is as loud: no pitch in it
+    for inputs, expect_pitch in ((truth, True), (loudness, False)):
+        probe = fit_probe(inputs[train], truth[train], steps=800, seed=0)
+        with torch.no_grad():
+            recovered = score(probe(inputs[test]), truth[test]).fine_recovered
+        assert (recovered > 0.5) if expect_pitch else (recovered < 0.2), recovered
+
+
+def test_probe_codec_scores_the_probe_and_the_round_trip():
+    recipe = CodecRecipe(encoder_dim=4, encoder_out_dim=32, latent_dim=8, decoder_dim=96)
+    codec = build_codec(recipe, 16_000, seed=0)
+    waves = _tones([220, 440, 660, 880, 1100, 1320, 1540, 1760], frames=10)
+    report = probe_codec(codec, waves[:6], waves[6:], steps=20)
+    assert report.train_frames > report.test_frames > 0
+    assert report.probe.l1 > 0 and report.decoder.l1 > 0
+    assert set(report.to_json()) == {"probe", "decoder", "train_frames", "test_frames"}
+    with pytest.raises(ValueError, match="silent"):
+        probe_codec(codec, torch.zeros(2, 16_000), torch.zeros(1, 16_000), steps=1)
