@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.out is not None:
         from semanticaudio.engine.features.files import write_json_atomic
 
+        args.out.parent.mkdir(parents=True, exist_ok=True)
         write_json_atomic(args.out, record)
     print(text)
     return 0

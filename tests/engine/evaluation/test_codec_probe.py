@@ -1,4 +1,5 @@
 import math
+from pathlib import Path
 
 import pytest
 import torch
@@ -62,3 +63,24 @@ def test_probe_codec_scores_the_probe_and_the_round_trip():
     assert set(report.to_json()) == {"probe", "decoder", "train_frames", "test_frames"}
     with pytest.raises(ValueError, match="silent"):
         probe_codec(codec, torch.zeros(2, 16_000), torch.zeros(1, 16_000), steps=1)
+
+
+def test_the_bench_command_writes_its_record(tmp_path):
+    import json
+    import runpy
+
+    from semanticaudio.engine.corpus import generate_corpus
+
+    for split, clips in (("train", 4), ("heldout", 2)):
+        generate_corpus(tmp_path / "corpus", clips, seed=5, clip_duration_s=1.0, split=split,
+                        progress=False)
+    recipe = CodecRecipe(encoder_dim=4, encoder_out_dim=32, latent_dim=8, decoder_dim=96)
+    build_codec(recipe, 16_000, seed=0).save_pretrained(tmp_path / "codec")
+    script = runpy.run_path(str(Path(__file__).parents[3] / "bench" / "codec_latent_probe.py"))
+    out = tmp_path / "results" / "probe.json"
+    assert script["main"](["--codec", str(tmp_path / "codec"), "--corpus",
+                           str(tmp_path / "corpus"), "--steps", "2", "--threads", "1",
+                           "--out", str(out)]) == 0
+    record = json.loads(out.read_text())
+    assert (record["train_clips"], record["test_clips"], record["probe_steps"]) == (4, 2, 2)
+    assert record["test_frames"] > 0 and -1 < record["probe"]["fine_recovered"] < 1
