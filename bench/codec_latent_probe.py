@@ -8,7 +8,7 @@ Fits a small probe that reads each latent frame as the log-mel spectrum under it
 trip on ``--test-clips`` held-out clips: log-mel L1 and the share of the spectra's fine
 structure (harmonic lines, narrow bands) that each recovers. A latent that holds the pitch
 gives the probe a high share; a decoder that renders it gives the round trip one.
-See ``semanticaudio.engine.evaluation.codec_probe``.
+See ``semanticaudio.engine.recipes.codec_probe``.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from semanticaudio.engine.components.dacvae import DacVae
     from semanticaudio.engine.corpus import read_timelines, timelines_path
-    from semanticaudio.engine.evaluation.codec_probe import probe_codec
+    from semanticaudio.engine.recipes.codec_probe import probe_codec
     from semanticaudio.engine.recipes.quality import corpus_audio
 
     codec = DacVae.from_pretrained(str(args.codec))

@@ -20,6 +20,8 @@ from dataclasses import asdict, dataclass
 
 import torch
 import torch.nn.functional as F
+from semanticaudio.engine.recipes.codec import posterior
+from semanticaudio.engine.recipes.losses import log_magnitude
 
 FINE_WIDTH = 9  # mel bands in the moving average that the fine structure is measured against
 SOUNDING_RMS = 1e-4  # frames quieter than this (the corpus is digitally silent between events)
@@ -55,8 +57,6 @@ class FrameSpectra:
 
     def __call__(self, waveform: torch.Tensor, frames: int) -> tuple[torch.Tensor, torch.Tensor]:
         """(B, S) → (B, frames, n_mels) log-mel spectra and (B, frames) sounding mask."""
-        from semanticaudio.engine.recipes.losses import log_magnitude
-
         padded = F.pad(waveform, (0, max(frames * self.hop_length - waveform.shape[1], 0)))
         padded = padded[:, : frames * self.hop_length]
         spectra = log_magnitude(self.mel(padded)).transpose(1, 2)
@@ -109,8 +109,6 @@ def fit_probe(inputs: torch.Tensor, targets: torch.Tensor, steps: int, seed: int
 def encode_frames(codec, waveforms: torch.Tensor, spectra: FrameSpectra, batch: int = 16):
     """(B, S) → sounding frames only: latents with neighbours (N, 3C), true spectra (N, n_mels)
     and the spectra of the codec's round trip (N, n_mels)."""
-    from semanticaudio.engine.recipes.codec import posterior
-
     inputs, truths, decoded = [], [], []
     for start in range(0, len(waveforms), batch):
         audio = waveforms[start:start + batch]

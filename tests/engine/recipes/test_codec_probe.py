@@ -3,14 +3,14 @@ from pathlib import Path
 
 import pytest
 import torch
-from semanticaudio.engine.evaluation.codec_probe import (
+from semanticaudio.engine.recipes.codec import CodecRecipe, build_codec
+from semanticaudio.engine.recipes.codec_probe import (
     FrameSpectra,
     fine_structure,
     fit_probe,
     probe_codec,
     score,
 )
-from semanticaudio.engine.recipes.codec import CodecRecipe, build_codec
 
 HOP = 640
 
