@@ -106,9 +106,10 @@ def fit_probe(inputs: torch.Tensor, targets: torch.Tensor, steps: int, seed: int
 
 
 @torch.no_grad()
-def encode_frames(codec, waveforms: torch.Tensor, spectra: FrameSpectra, batch: int = 16):
+def encode_frames(codec, waveforms: torch.Tensor, spectra: FrameSpectra, round_trip: bool,
+                  batch: int = 16):
     """(B, S) → sounding frames only: latents with neighbours (N, 3C), true spectra (N, n_mels)
-    and the spectra of the codec's round trip (N, n_mels)."""
+    and, with ``round_trip``, the spectra of the codec's round trip (N, n_mels), else None."""
     inputs, truths, decoded = [], [], []
     for start in range(0, len(waveforms), batch):
         audio = waveforms[start:start + batch]
@@ -116,11 +117,12 @@ def encode_frames(codec, waveforms: torch.Tensor, spectra: FrameSpectra, batch: 
         latent = mean.transpose(1, 2)
         frames = latent.shape[1]
         truth, sounding = spectra(audio, frames)
-        rendered, _ = spectra(codec.decode(latent)[:, : audio.shape[1]], frames)
         inputs.append(with_neighbours(latent)[sounding])
         truths.append(truth[sounding])
-        decoded.append(rendered[sounding])
-    return torch.cat(inputs), torch.cat(truths), torch.cat(decoded)
+        if round_trip:
+            rendered, _ = spectra(codec.decode(latent)[:, : audio.shape[1]], frames)
+            decoded.append(rendered[sounding])
+    return torch.cat(inputs), torch.cat(truths), torch.cat(decoded) if round_trip else None
 
 
 def probe_codec(codec, train: torch.Tensor, test: torch.Tensor, steps: int = 3000,
@@ -128,8 +130,8 @@ def probe_codec(codec, train: torch.Tensor, test: torch.Tensor, steps: int = 300
     """Fit the probe on ``train`` waveforms (B, S), score probe and decoder on ``test``."""
     codec.eval()
     spectra = FrameSpectra(codec.sample_rate_hz, codec.hop_length, n_mels)
-    train_inputs, train_truth, _ = encode_frames(codec, train, spectra)
-    test_inputs, test_truth, test_decoded = encode_frames(codec, test, spectra)
+    train_inputs, train_truth, _ = encode_frames(codec, train, spectra, round_trip=False)
+    test_inputs, test_truth, test_decoded = encode_frames(codec, test, spectra, round_trip=True)
     if not len(train_inputs) or not len(test_inputs):
         raise ValueError("no sounding frames to probe: the clips are silent")
     probe = fit_probe(train_inputs, train_truth, steps, seed)
