@@ -10,7 +10,7 @@ and semantic encoders are tiny. Phases, in order, each skipped once ``--budget-s
 exceeded: plain (fp32, the reference), training (paper-size samples/s), fast (bf16, buckets,
 CUDA graphs, compiled block and decoder), cached (a second process reusing the compile cache),
 ablations (plain bf16 autocast; fast without compile; fast without graphs), codec (the decoder
-alone: fp32, bf16, bf16 compiled). The JSON is
+alone: fp32 and bf16 variants), profile (the fast path's kernels by device time). The JSON is
 rewritten after every phase. Cases: generate, generate_x{V} (V variations in one call) and a
 semantic FlowEdit with the paper's settings, each the median of --repeats runs after one first
 call (whose time, for the fast path, includes compiling and capturing).
@@ -33,10 +33,10 @@ from pathlib import Path
 import torch
 
 RESULTS = Path(__file__).resolve().parent / "results"
-PHASES = ("plain", "training", "fast", "cached", "ablations", "codec")
+PHASES = ("plain", "training", "fast", "cached", "ablations", "codec", "profile")
 # rough shortest time of each phase at paper size on one GPU: a phase starts only if it fits
 PHASE_MIN_S = {"plain": 20, "training": 30, "fast": 60, "cached": 60, "ablations": 20,
-               "codec": 30}
+               "codec": 30, "profile": 40}
 PROMPT, EDIT_TARGET, EDIT_SOURCE = "a dog barks twice", "a cat meows", "a dog barks"
 TARGETS_S = {"generate": 0.15, "generate_x4": 0.35, "edit": 0.25}  # issue 8, one H100, 10 s
 COMPILE_TARGET_S, CACHED_TARGET_S = 60.0, 10.0
@@ -281,31 +281,84 @@ def phase_ablations(state: dict, args, device, budget) -> dict:
 
 
 def phase_codec(state: dict, args, device, budget) -> dict:
-    """The decoder alone on a 10 s latent: fp32 as shipped, the bf16 copy, the bf16 copy
-    compiled (first call = compile time), each against the fp32 waveform."""
+    """The decoder alone on a 10 s latent: fp32 as shipped; the fast path's bf16 copy, also
+    with cuDNN restricted to deterministic algorithms, with cuDNN timing its algorithms, and
+    without the published watermark branch (what it costs); compiled only with
+    --compile-codec (first call = compile time). Each against the fp32 waveform, and whether
+    two decodes of the same latent are equal."""
     from semanticaudio.engine.accel.compiled import FastDecodeCodec
 
     codec = state["plain"].codec
     frames = round(args.duration * codec.frame_rate_hz)
     latent = torch.randn(1, frames, codec.latent_dim, device=device)
+
+    def bf16(**options):
+        return lambda: FastDecodeCodec(codec, torch.bfloat16, **options).decode
+
+    def bf16_without_watermark():
+        fast = FastDecodeCodec(codec, torch.bfloat16, compile=False)
+        decoder = getattr(fast.fast, "decoder", None)
+        if not hasattr(decoder, "watermark_enabled"):
+            return None
+        decoder.watermark_enabled = False  # the published decoder adds a watermark: its cost
+        return fast.decode
+
     decoders = {"fp32": lambda: codec.decode,
-                "bf16": lambda: FastDecodeCodec(codec, torch.bfloat16, compile=False).decode,
-                "bf16_compiled": lambda: FastDecodeCodec(codec, torch.bfloat16,
-                                                         compile=True).decode}
-    if not args.compile:
-        decoders.pop("bf16_compiled")
+                "bf16": bf16(compile=False),
+                "bf16_deterministic": bf16(compile=False, deterministic=True),
+                "bf16_cudnn_benchmark": bf16(compile=False, cudnn_benchmark=True),
+                "bf16_without_watermark": bf16_without_watermark}
+    if args.compile_codec:
+        decoders["bf16_compiled"] = bf16(compile=True)
     report, reference = {}, None
     for name, make in decoders.items():
         if not budget.allows(0):
             report[name] = {"skipped": "time budget spent"}
             continue
         decode = make()
+        if decode is None:
+            report[name] = {"skipped": "this codec has no watermark branch"}
+            continue
         with torch.no_grad():
             result = measure(lambda decode=decode: decode(latent), args, device)
+            again = decode(latent)
         reference = result["_output"] if reference is None else reference
         report[name] = _strip(result) | {
-            "relative_error_vs_fp32": relative_error(result["_output"], reference)}
+            "relative_error_vs_fp32": relative_error(result["_output"], reference),
+            "repeatable": bool(torch.equal(result["_output"], again))}
+        print(f"  {name:>22}: median {report[name]['seconds_median']:.4f} s, "
+              f"repeatable {report[name]['repeatable']}", flush=True)
     return report
+
+
+def phase_profile(state: dict, args, device, budget) -> dict:
+    """Where a fast generate spends its device time: one call of the fast path without CUDA
+    graphs (the graphs replay the same kernels) under torch.profiler, after a call that
+    compiles. The kernels with the most device time, and the sum over all kernels (operator
+    rows are left out: their device time is their kernels', counted once)."""
+    from semanticaudio.engine.accel import FastPipeline
+    from torch.autograd import DeviceType
+    from torch.profiler import ProfilerActivity, profile
+
+    fast = FastPipeline.from_pipeline(state["plain"], fast_config(args, args.compile, graphs=False))
+    generate = cases(fast, args)["generate"]
+    first, _ = timed(generate, device)
+    wall, _ = timed(generate, device)
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == "cuda"
+                                           else [])
+    with profile(activities=activities) as prof:
+        generate()
+        _sync(device)
+    rows = [row for row in prof.key_averages()
+            if row.device_type != DeviceType.CPU and row.self_device_time_total > 0]
+    rows.sort(key=lambda row: row.self_device_time_total, reverse=True)
+    total_us = sum(row.self_device_time_total for row in rows)
+    return {"first_call_s": round(first, 3), "seconds": round(wall, 4),
+            "device_time_s": round(total_us / 1e6, 4),
+            "top": [{"name": row.key[:120], "calls": row.count,
+                     "device_s": round(row.self_device_time_total / 1e6, 4),
+                     "share": round(row.self_device_time_total / total_us, 3)}
+                    for row in rows[:args.profile_top]]}
 
 
 # ---------------------------------------------------------------------- reporting
@@ -393,7 +446,8 @@ def run(args: argparse.Namespace) -> dict:
     state = {"plain": build_pipeline(args.size, device, args.model)}
     report["build_s"] = round(time.perf_counter() - start, 2)
     phases = {"plain": phase_plain, "training": phase_training, "fast": phase_fast,
-              "cached": phase_cached, "ablations": phase_ablations, "codec": phase_codec}
+              "cached": phase_cached, "ablations": phase_ablations, "codec": phase_codec,
+              "profile": phase_profile}
     for name in args.phases:
         print(f"[{budget.total_s - budget.remaining():6.1f} s] {name}", flush=True)
         if not budget.allows(PHASE_MIN_S[name] if device.type == "cuda" else 1):
@@ -428,6 +482,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--compile", choices=["auto", "on", "off"], default="auto",
                         help="torch.compile in the fast path (auto: on for CUDA only)")
     parser.add_argument("--phases", nargs="+", choices=PHASES, default=list(PHASES))
+    parser.add_argument("--profile-top", type=int, default=20,
+                        help="kernels listed by the profile phase")
     parser.add_argument("--cache-dir", help="compile cache (default: a fresh one, so cold)")
     parser.add_argument("--threads", type=int, help="CPU threads (default: torch's choice)")
     parser.add_argument("--out", type=Path, help="JSON path (default: bench/results/…)")

@@ -14,6 +14,8 @@ from __future__ import annotations
 import copy
 import os
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
@@ -103,13 +105,39 @@ def fold_weight_norm(module: nn.Module) -> nn.Module:
     return module
 
 
+@contextmanager
+def cudnn_settings(benchmark: bool | None, deterministic: bool | None) -> Iterator[None]:
+    """cuDNN's algorithm choice for the block (None: as it is), restored afterwards. Only these
+    two flags: ``torch.backends.cudnn.flags`` would also reset the fp32 precision setting."""
+    cudnn = torch.backends.cudnn
+    before = cudnn.benchmark, cudnn.deterministic
+    if benchmark is not None:
+        cudnn.benchmark = benchmark
+    if deterministic is not None:
+        cudnn.deterministic = deterministic
+    try:
+        yield
+    finally:
+        cudnn.benchmark, cudnn.deterministic = before
+
+
 class FastDecodeCodec(AcousticCodec):
     """The pipeline's codec with a faster decode: a copy in ``dtype`` with weight norm folded,
     optionally compiled (dynamic lengths: one compile serves every duration). ``encode`` is the
-    original's, unchanged."""
+    original's, unchanged.
 
-    def __init__(self, codec: AcousticCodec, dtype: torch.dtype, compile: bool) -> None:
+    ``cudnn_benchmark`` and ``deterministic`` set cuDNN's algorithm choice during the decode
+    (None, the default: as torch has it). On one H100 (10 s at paper size) neither made the bf16
+    decode faster. Without them, the first decode of a length in a process can differ from the
+    later ones (0.46 % relative L2 with the tiny test codec); from the second on, decodes repeat
+    bit for bit
+    (bench_speed.py's codec phase, docs/speed.md).
+    """
+
+    def __init__(self, codec: AcousticCodec, dtype: torch.dtype, compile: bool,
+                 cudnn_benchmark: bool | None = None, deterministic: bool | None = None) -> None:
         super().__init__()
+        self.cudnn_benchmark, self.deterministic = cudnn_benchmark, deterministic
         self.plain = codec
         self.fast = fold_weight_norm(detached_copy(codec)).to(dtype).eval().requires_grad_(False)
         self.dtype = dtype
@@ -124,4 +152,5 @@ class FastDecodeCodec(AcousticCodec):
 
     def decode(self, latent: torch.Tensor) -> torch.Tensor:
         """(B, num_frames, latent_dim) → float32 waveform (B, num_frames * hop_length)."""
-        return self._decode(latent.to(self.dtype)).float()
+        with cudnn_settings(self.cudnn_benchmark, self.deterministic):
+            return self._decode(latent.to(self.dtype)).float()

@@ -8,6 +8,7 @@ import torch
 from semanticaudio.engine.accel.compiled import (
     FastDecodeCodec,
     configure_compile_cache,
+    cudnn_settings,
     inference_copy,
 )
 from semanticaudio.engine.accel.graphs import GraphRunner, copy_into, map_tensors
@@ -58,6 +59,24 @@ def test_the_fast_decoder_folds_weight_norm_and_decodes_like_the_codec():
         torch.testing.assert_close(fast.decode(latent), codec.decode(latent),
                                    rtol=1e-4, atol=1e-5)
     assert (fast.sample_rate_hz, fast.hop_length) == (codec.sample_rate_hz, codec.hop_length)
+
+
+def test_cudnn_settings_apply_inside_the_block_and_are_restored_after_an_error():
+    cudnn = torch.backends.cudnn
+    before = cudnn.benchmark, cudnn.deterministic
+    with cudnn_settings(None, None):
+        assert (cudnn.benchmark, cudnn.deterministic) == before
+    seen = []
+
+    def failing_decode():
+        with cudnn_settings(not before[0], not before[1]):
+            seen.append((cudnn.benchmark, cudnn.deterministic))
+            raise RuntimeError("decode failed")
+
+    with pytest.raises(RuntimeError, match="decode failed"):
+        failing_decode()
+    assert seen == [(not before[0], not before[1])]
+    assert (cudnn.benchmark, cudnn.deterministic) == before
 
 
 def test_the_compile_cache_is_a_private_folder_named_to_torch(tmp_path, monkeypatch):
