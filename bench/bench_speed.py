@@ -5,15 +5,15 @@
     python bench/bench_speed.py --size small --device cpu --duration 5 --phases plain
 
 Random weights (their adaLN and output layers randomised so that the flows move). ``paper``: two
-28 × 1152 DiTs and the published DAC-VAE architecture (bench_engine.py builds them); its text
-and semantic encoders are tiny. Phases, in order, each skipped once ``--budget-s`` would be
-exceeded: plain (fp32, the reference), training (paper-size samples/s), fast (bf16, buckets,
-CUDA graphs, compiled block and decoder), cached (a second process reusing the compile cache),
-ablations (plain bf16 autocast; fast without compile; fast without graphs), codec (the decoder
-alone: fp32 and bf16 variants), profile (the fast path's kernels by device time). The JSON is
-rewritten after every phase. Cases: generate, generate_x{V} (V variations in one call) and a
-semantic FlowEdit with the paper's settings, each the median of --repeats runs after one first
-call (whose time, for the fast path, includes compiling and capturing).
+28 × 1152 DiTs and the published DAC-VAE architecture (bench_engine.py builds them); its text and
+semantic encoders are tiny. Phases, in order, each skipped once ``--budget-s`` would be exceeded:
+plain (fp32, the reference), training (paper-size samples/s), fast (bf16, buckets, CUDA graphs,
+compiled block and decoder), cached (a second process reusing the compile cache), ablations (plain
+bf16 autocast; fast without compile; fast without graphs; fast in fp32), codec (the decoder alone:
+fp32 and bf16 variants), profile (the fast path's kernels by device time). The JSON is rewritten
+after every phase. Cases: generate, generate_x{V} (V variations in one call) and a semantic FlowEdit
+with the paper's settings, each the median of --repeats runs after one first call (whose time, for
+the fast path, includes compiling and capturing).
 """
 
 from __future__ import annotations
@@ -73,10 +73,11 @@ def randomize_outputs(model: torch.nn.Module, seed: int, gain: float = 0.5) -> N
 
 
 def fast_config(args: argparse.Namespace, compile_: bool, graphs: bool = True, warmup=(),
-                compile_codec: bool = False):
+                compile_codec: bool = False, dtype: str | None = None):
     from semanticaudio.engine.accel import FastConfig
 
-    dtype = "float32" if args.device == "cpu" else "bfloat16"  # the CPU has no fast bf16 here
+    if dtype is None:  # the CPU has no fast bf16 here
+        dtype = "float32" if args.device == "cpu" else "bfloat16"
     return FastConfig(dtype=dtype, codec_dtype=dtype, compile=compile_,
                       compile_codec=compile_codec, cuda_graphs=graphs, allow_cpu=True,
                       cache_dir=Path(args.cache_dir), warmup=tuple(warmup))
@@ -258,7 +259,8 @@ def phase_training(state: dict, args, device, budget) -> dict:
 
 
 def phase_ablations(state: dict, args, device, budget) -> dict:
-    """Each optimisation's share: generate only, one configuration at a time."""
+    """Each optimisation's share: generate only, one configuration at a time (on CUDA also
+    the whole fast path in float32, which is what bf16 buys there)."""
     from semanticaudio.engine.accel import FastPipeline
     from semanticaudio.engine.pipeline import Pipeline
 
@@ -269,10 +271,12 @@ def phase_ablations(state: dict, args, device, budget) -> dict:
             plain, fast_config(args, False, graphs=False)),
         "fast_graphs_no_compile": lambda: FastPipeline.from_pipeline(
             plain, fast_config(args, False)),
+        "fast_float32": lambda: FastPipeline.from_pipeline(
+            plain, fast_config(args, args.compile, dtype="float32")),
     }
     report = {}
     for name, make in configs.items():
-        if device.type != "cuda" and name == "fast_graphs_no_compile":
+        if device.type != "cuda" and name in ("fast_graphs_no_compile", "fast_float32"):
             continue
         print(f"  {name}", flush=True)
         results = run_cases(make(), args, device, budget, names={"generate"})
