@@ -31,6 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import torch
+from semanticaudio.engine.accel.config import COMPILE_MODES
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PHASES = ("plain", "training", "fast", "cached", "ablations", "codec", "profile")
@@ -79,6 +80,7 @@ def fast_config(args: argparse.Namespace, compile_: bool, graphs: bool = True, w
     if dtype is None:  # the CPU has no fast bf16 here
         dtype = "float32" if args.device == "cpu" else "bfloat16"
     return FastConfig(dtype=dtype, codec_dtype=dtype, compile=compile_,
+                      compile_mode=args.compile_mode,
                       compile_codec=compile_codec, cuda_graphs=graphs, allow_cpu=True,
                       cache_dir=Path(args.cache_dir), warmup=tuple(warmup))
 
@@ -224,6 +226,7 @@ def phase_cached(state: dict, args, device, budget) -> dict:
                "--out", str(result_file)]
     if args.compile_codec:
         command.append("--compile-codec")
+    command += ["--compile-mode", args.compile_mode]
     timeout = max(budget.remaining(), 30.0)
     completed = subprocess.run(command, timeout=timeout, capture_output=True, text=True)
     if completed.returncode != 0:
@@ -492,6 +495,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, help="CPU threads (default: torch's choice)")
     parser.add_argument("--out", type=Path, help="JSON path (default: bench/results/…)")
     parser.add_argument("--phase-child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--compile-mode", choices=COMPILE_MODES, default="default",
+                        help="torch.compile mode of the DiT block (FastConfig.compile_mode)")
     parser.add_argument("--compile-codec", action="store_true",
                         help="compile the codec decoder in the fast path (the codec phase "
                              "measures it on its own either way)")
