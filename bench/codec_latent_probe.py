@@ -2,12 +2,20 @@
 
     python bench/codec_latent_probe.py --codec build/default/components/codec \
         --corpus build/default/corpus --out bench/results/codec-probe.json
+    python bench/codec_latent_probe.py --train-steps 6000 --profile gpu --device cuda \
+        --corpus build/default/corpus --save runs/codec --out codec-scale.json
 
 Fits a small probe that reads each latent frame as the log-mel spectrum under it (on
 ``--train-clips`` training clips), then scores the probe's reading and the codec's own round
 trip on ``--test-clips`` held-out clips: log-mel L1 and the share of the spectra's fine
 structure (harmonic lines, narrow bands) that each recovers. A latent that holds the pitch
-gives the probe a high share; a decoder that renders it gives the round trip one.
+gives the probe a high share; a decoder that renders it gives the round trip one. The round
+trip of the held-out single-event clips is also scored by the shipped evaluator (event F1, the
+ceiling of issue 4's quality bar for any model on this codec).
+
+With ``--train-steps`` the codec is not read but trained first, from scratch, with the codec
+recipe of ``--profile`` for that many steps (``--batch`` overrides its batch size), on
+``--device``: how a recipe's codec does at a given budget, before anything is trained on it.
 See ``semanticaudio.engine.recipes.codec_probe``.
 """
 
@@ -16,15 +24,26 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
+from dataclasses import replace
 from pathlib import Path
 
 import torch
 
+ROUND_TRIP_CLIPS = 64  # held-out single-event clips scored by the evaluator, as the build does
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--codec", required=True, type=Path, help="a saved DAC-VAE folder")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--codec", type=Path, help="a saved DAC-VAE folder")
+    source.add_argument("--train-steps", type=int,
+                        help="train a fresh codec of --profile's recipe for this many steps")
     parser.add_argument("--corpus", required=True, type=Path, help="a `sa corpus` folder")
+    parser.add_argument("--profile", default="cpu", help="build profile whose codec recipe trains")
+    parser.add_argument("--batch", type=int, help="training batch size (default: the recipe's)")
+    parser.add_argument("--device", default="auto", help="where the codec trains: auto, cpu, cuda")
+    parser.add_argument("--save", type=Path, help="save the trained codec here")
     parser.add_argument("--train-clips", type=int, default=400)
     parser.add_argument("--test-clips", type=int, default=120)
     parser.add_argument("--steps", type=int, default=3000, help="probe training steps")
@@ -39,13 +58,19 @@ def main(argv: list[str] | None = None) -> int:
     from semanticaudio.engine.recipes.codec_probe import probe_codec
     from semanticaudio.engine.recipes.quality import corpus_audio
 
-    codec = DacVae.from_pretrained(str(args.codec))
+    record: dict = {"corpus": str(args.corpus)}
+    if args.codec is not None:
+        codec = DacVae.from_pretrained(str(args.codec))
+        record["codec"] = str(args.codec)
+    else:
+        codec, record["training"] = train_fresh(args)
+    heldout = read_timelines(timelines_path(args.corpus, "heldout"))
     train = corpus_audio(read_timelines(timelines_path(args.corpus, "train"))[: args.train_clips])
-    test = corpus_audio(read_timelines(timelines_path(args.corpus, "heldout"))[: args.test_clips])
+    test = corpus_audio(heldout[: args.test_clips])
     report = probe_codec(codec, train, test, steps=args.steps, seed=args.seed)
-    record = {"codec": str(args.codec), "corpus": str(args.corpus),
-              "train_clips": len(train), "test_clips": len(test), "probe_steps": args.steps,
-              "seed": args.seed, **report.to_json()}
+    record |= {"train_clips": len(train), "test_clips": len(test), "probe_steps": args.steps,
+               "seed": args.seed, **report.to_json(),
+               "round_trip_single_event": score_round_trip(codec, heldout)}
     text = json.dumps(record, indent=2)
     if args.out is not None:
         from semanticaudio.engine.features.files import write_json_atomic
@@ -54,6 +79,59 @@ def main(argv: list[str] | None = None) -> int:
         write_json_atomic(args.out, record)
     print(text)
     return 0
+
+
+def train_fresh(args: argparse.Namespace):
+    """A codec of ``args.profile``'s recipe trained for ``args.train_steps`` → (codec, facts)."""
+    from semanticaudio.engine.corpus import timelines_path
+    from semanticaudio.engine.recipes.clips import load_clip_bank
+    from semanticaudio.engine.recipes.codec import build_codec, train_codec
+    from semanticaudio.engine.recipes.profiles import get_profile
+
+    base = get_profile(args.profile).codec
+    optimizer = replace(base.optimizer, steps=args.train_steps,
+                        batch_size=args.batch or base.optimizer.batch_size)
+    recipe = replace(base, optimizer=optimizer)
+    device = args.device
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    bank = load_clip_bank(timelines_path(args.corpus, "train"))
+    codec = build_codec(recipe, bank.sample_rate_hz, seed=args.seed)
+    start = time.perf_counter()
+    log = train_codec(codec, bank, recipe, seed=args.seed, device=device)
+    seconds = time.perf_counter() - start
+    codec.cpu().eval()
+    if args.save is not None:
+        codec.save_pretrained(args.save)
+    return codec, {"profile": args.profile, "steps": args.train_steps,
+                   "batch_size": optimizer.batch_size, "device": device_name(device),
+                   "seconds": round(seconds, 1),
+                   "seconds_per_step": round(seconds / max(args.train_steps, 1), 4),
+                   "parameters": sum(p.numel() for p in codec.parameters()),
+                   "last_loss": log.to_json()["last_loss"]}
+
+
+def score_round_trip(codec, heldout) -> dict:
+    """The evaluator's scores of the codec's round trip of held-out single-event clips."""
+    from semanticaudio.engine.evaluation.detector import default_detector_dir, load_detector
+    from semanticaudio.engine.evaluation.scoring import evaluate_audio
+    from semanticaudio.engine.recipes.quality import codec_round_trip, corpus_audio
+
+    if not (default_detector_dir() / "config.json").is_file():
+        return {"skipped": f"no evaluator in {default_detector_dir()}"}
+    records = [r for r in heldout if len(r.spec.events) == 1][:ROUND_TRIP_CLIPS]
+    if not records:
+        return {"skipped": "the held-out split has no single-event clips"}
+    decoded = codec_round_trip(codec, corpus_audio(records))
+    detector = load_detector(default_detector_dir())
+    captions = [record.caption for record in records]
+    return evaluate_audio(detector, decoded, codec.sample_rate_hz, captions).to_json()
+
+
+def device_name(device: str) -> str:
+    if device.startswith("cuda"):
+        return torch.cuda.get_device_name(torch.device(device))
+    return f"cpu ({torch.get_num_threads()} threads)"
 
 
 if __name__ == "__main__":

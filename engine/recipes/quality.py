@@ -71,10 +71,16 @@ def generate_clips(pipeline, captions: list[str], duration_s: float, progress: b
     return torch.stack(clips)  # (N, num_samples)
 
 
-@torch.no_grad()
 def round_trip(pipeline, waveforms: torch.Tensor) -> torch.Tensor:
     """(N, num_samples) through the pipeline's codec (posterior mean) and back."""
-    codec = pipeline.codec
-    parts = [codec.decode(codec.encode(waveforms[i : i + 8].to(pipeline.device))).cpu()
-             for i in range(0, waveforms.shape[0], 8)]
+    return codec_round_trip(pipeline.codec, waveforms, pipeline.device)
+
+
+@torch.no_grad()
+def codec_round_trip(codec, waveforms: torch.Tensor, device: str | torch.device = "cpu",
+                     batch: int = 8) -> torch.Tensor:
+    """(N, num_samples) through ``codec`` (posterior mean) and back, ``batch`` clips at a time
+    on ``device``; the result is on the CPU."""
+    parts = [codec.decode(codec.encode(waveforms[i : i + batch].to(device))).cpu()
+             for i in range(0, waveforms.shape[0], batch)]
     return torch.cat(parts)[:, : waveforms.shape[1]]

@@ -65,22 +65,60 @@ def test_probe_codec_scores_the_probe_and_the_round_trip():
         probe_codec(codec, torch.zeros(2, 16_000), torch.zeros(1, 16_000), steps=1)
 
 
-def test_the_bench_command_writes_its_record(tmp_path):
-    import json
-    import runpy
-
+@pytest.fixture
+def small_corpus(tmp_path):
     from semanticaudio.engine.corpus import generate_corpus
 
-    for split, clips in (("train", 4), ("heldout", 2)):
+    for split, clips in (("train", 4), ("heldout", 6)):
         generate_corpus(tmp_path / "corpus", clips, seed=5, clip_duration_s=1.0, split=split,
                         progress=False)
+    return tmp_path / "corpus"
+
+
+def _bench_main():
+    import runpy
+
+    return runpy.run_path(str(Path(__file__).parents[3] / "bench" / "codec_latent_probe.py"))[
+        "main"]
+
+
+def _single_event_clips(corpus: Path) -> int:
+    from semanticaudio.engine.corpus import read_timelines, timelines_path
+
+    return sum(len(r.spec.events) == 1 for r in read_timelines(timelines_path(corpus, "heldout")))
+
+
+def test_the_bench_command_writes_its_record(tmp_path, small_corpus):
+    import json
+
     recipe = CodecRecipe(encoder_dim=4, encoder_out_dim=32, latent_dim=8, decoder_dim=96)
     build_codec(recipe, 16_000, seed=0).save_pretrained(tmp_path / "codec")
-    script = runpy.run_path(str(Path(__file__).parents[3] / "bench" / "codec_latent_probe.py"))
     out = tmp_path / "results" / "probe.json"
-    assert script["main"](["--codec", str(tmp_path / "codec"), "--corpus",
-                           str(tmp_path / "corpus"), "--steps", "2", "--threads", "1",
-                           "--out", str(out)]) == 0
+    assert _bench_main()(["--codec", str(tmp_path / "codec"), "--corpus", str(small_corpus),
+                          "--steps", "2", "--threads", "1", "--out", str(out)]) == 0
     record = json.loads(out.read_text())
-    assert (record["train_clips"], record["test_clips"], record["probe_steps"]) == (4, 2, 2)
+    assert (record["train_clips"], record["test_clips"], record["probe_steps"]) == (4, 6, 2)
     assert record["test_frames"] > 0 and -1 < record["probe"]["fine_recovered"] < 1
+    assert "training" not in record
+    singles = _single_event_clips(small_corpus)
+    assert singles > 0  # the seed gives some, so the evaluator's score below is real
+    assert 0 <= record["round_trip_single_event"]["event_f1"] <= 1
+
+
+def test_the_bench_command_trains_a_fresh_codec_first_and_saves_it(tmp_path, small_corpus):
+    import json
+
+    from semanticaudio.engine.components.dacvae import DacVae
+
+    out = tmp_path / "probe.json"
+    assert _bench_main()(["--train-steps", "2", "--profile", "tiny", "--batch", "2",
+                          "--device", "cpu", "--save", str(tmp_path / "fresh"), "--corpus",
+                          str(small_corpus), "--steps", "2", "--threads", "1",
+                          "--out", str(out)]) == 0
+    record = json.loads(out.read_text())
+    training = record["training"]
+    assert (training["profile"], training["steps"], training["batch_size"]) == ("tiny", 2, 2)
+    assert training["seconds_per_step"] > 0 and training["device"].startswith("cpu")
+    saved = DacVae.from_pretrained(str(tmp_path / "fresh"))
+    assert sum(p.numel() for p in saved.parameters()) == training["parameters"]
+    assert "event_f1" in record["round_trip_single_event"]
