@@ -7,23 +7,8 @@
 # A shorter follow-up: SA_COMPILE_TESTS=1 TEST_TIMEOUT_S=120 BENCH_PHASES="codec profile"
 # BUDGET_S=150 bash bench/gpu_check.sh
 set -uo pipefail
-export PYTHONUNBUFFERED=1
-out="${OUT:-/tmp/sa-gpu-check}"
-mkdir -p "$out"
-if compgen -G ".whl/*.whl" > /dev/null; then
-    python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
-        --target /tmp/site .whl/*.whl || exit 3
-    export PYTHONPATH="/tmp/site${PYTHONPATH:+:$PYTHONPATH}"
-fi
-if ! python3 -m pip install -q --no-index --no-deps --no-build-isolation -e .; then
-    # no build backend that can install in place: the same import names through links
-    mkdir -p /tmp/sa-src/semanticaudio
-    cp semanticaudio/__init__.py /tmp/sa-src/semanticaudio/
-    for part in engine bridge presets; do ln -sfn "$PWD/$part" "/tmp/sa-src/semanticaudio/$part"; done
-    export PYTHONPATH="/tmp/sa-src:$PYTHONPATH"
-fi
-python3 -c "import dac, semanticaudio.engine.accel" || exit 5
-nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$out/gpu.txt"
+cd "$(dirname "$0")/.."
+source bench/device_env.sh
 timeout "${TEST_TIMEOUT_S:-60}" python3 -m pytest tests/engine/accel -m gpu -q -p no:warnings \
     2>&1 | tee "$out/gpu-tests.log"
 # BENCH_PHASES: a shorter rerun of some phases (default: all)
