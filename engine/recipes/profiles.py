@@ -99,7 +99,7 @@ def _cpu() -> BuildProfile:
                                                             learning_rate=5e-4,
                                                             warmup_steps=100)),
         # d = 32, not the paper's 128: the claims benchmark at this size (bench/results/
-        # claims-cpu.json) gave held-out event F1 0.29 at d = 32 against 0.08 at d = 128.
+        # claims-cpu.json) gave held-out event F1 0.36 at d = 32 against 0.20 at d = 128.
         # The planner (stage 2) trains twice as long as the synthesizer: 3000 more steps took
         # held-out single-event F1 from 0.12 to 0.23 (docs/default-model.md).
         flow=FlowRecipe(backbone=BackboneSize(depth=4, width=192, num_heads=4), semantic_dim=32,
