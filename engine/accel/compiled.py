@@ -130,8 +130,7 @@ class FastDecodeCodec(AcousticCodec):
     (None, the default: as torch has it). On one H100 (10 s at paper size) neither made the bf16
     decode faster. Without them, the first decode of a length in a process can differ from the
     later ones (0.46 % relative L2 with the tiny test codec); from the second on, decodes repeat
-    bit for bit
-    (bench_speed.py's codec phase, docs/speed.md).
+    bit for bit (bench_speed.py's codec phase, docs/speed.md).
     """
 
     def __init__(self, codec: AcousticCodec, dtype: torch.dtype, compile: bool,
