@@ -8,6 +8,7 @@ attempt in a file that must stay empty. Loopback stays open (the daemon's OSC re
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -92,6 +93,20 @@ def test_the_default_model_ships_within_50_mb_as_safetensors():
     assert pipeline.model.is_two_stage and pipeline.sample_rate_hz == 16_000
 
 
+def test_the_default_model_is_the_documented_cpu_build():
+    """The shipped weights come from `sa build-default --profile cpu` as the profile stands, so
+    the one documented command rebuilds them (change the profile, rebuild and ship together)."""
+    from semanticaudio.engine.pipeline import DEFAULT_MODEL_DIR
+    from semanticaudio.engine.recipes.build import STEP_NAMES, profile_settings
+    from semanticaudio.engine.recipes.profiles import get_profile
+
+    log = json.loads((DEFAULT_MODEL_DIR / "build_log.json").read_text(encoding="utf-8"))
+    assert log["profile"] == "cpu"
+    assert log["settings"] == profile_settings(get_profile("cpu"))
+    assert set(log["steps"]) == set(STEP_NAMES) - {"base"}
+    assert "earlier_settings" not in log, "some steps ran under other settings"
+
+
 @pytest.mark.slow
 def test_sa_generate_and_edit_work_offline_without_a_model(offline, tmp_path):
     made = sa(offline, "generate", "a bell rings twice", "--duration", "2", "--seed", "0",
@@ -99,7 +114,9 @@ def test_sa_generate_and_edit_work_offline_without_a_model(offline, tmp_path):
     assert made.returncode == 0, made.stderr[-2000:]
     bell, rate = soundfile.read(tmp_path / "bell.wav", dtype="float32")
     assert rate == 16_000 and len(bell) == 32_000
-    assert np.abs(bell).max() > 1e-2  # a signal, not digital silence (quality: docs/claims.md)
+    # A signal, not digital silence: the corpus is quiet (clip RMS 0.003-0.09), and this
+    # model's bell peaks near -42 dBFS (its quality: docs/default-model.md).
+    assert np.abs(bell).max() > 1e-3
     edited = sa(offline, "edit", "bell.wav", "--source", "a bell rings twice", "--target",
                 "rain falls", "--seed", "0", "-o", "rain.wav", cwd=tmp_path)
     assert edited.returncode == 0, edited.stderr[-2000:]

@@ -106,7 +106,7 @@ def _open_log(layout: BuildLayout, profile: BuildProfile) -> dict:
     ``settings`` are always the profile's as it is now; if they changed since the log was
     written, the old ones go to ``earlier_settings`` with the steps that were finished under
     them (delete a step from the log to rebuild it under the new settings)."""
-    settings = json.loads(json.dumps(asdict(profile)))  # tuples as JSON lists, as read back
+    settings = profile_settings(profile)
     if layout.log.is_file():
         log = json.loads(layout.log.read_text(encoding="utf-8"))
         if log.get("profile") != profile.name:
@@ -124,6 +124,11 @@ def _open_log(layout: BuildLayout, profile: BuildProfile) -> dict:
            "settings": settings, "machine": _machine(), "steps": {}}
     _write_log(layout, log)
     return log
+
+
+def profile_settings(profile: BuildProfile) -> dict:
+    """The profile's settings as ``build_log.json`` records them (tuples as JSON lists)."""
+    return json.loads(json.dumps(asdict(profile)))
 
 
 def _write_log(layout: BuildLayout, log: dict) -> None:
