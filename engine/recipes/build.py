@@ -75,7 +75,7 @@ def build_default(request: BuildRequest) -> BuildResult:
     layout.root.mkdir(parents=True, exist_ok=True)
     log = _open_log(layout, profile)
     device = _resolve_device(request.device)
-    planned = [(n, f) for n, f in STEPS if n != "base" or profile.train_base]
+    planned = [(n, f) for n, f in STEPS if n in planned_steps(profile)]
     ran, skipped = [], []
     with tqdm(planned, desc=f"build-default ({profile.name})", unit="step",
               disable=not request.progress) as bar:
@@ -91,6 +91,11 @@ def build_default(request: BuildRequest) -> BuildResult:
                 break
     checkpoint = layout.model if "export" in log["steps"] else None
     return BuildResult(layout.root, checkpoint, layout.log, tuple(ran), tuple(skipped))
+
+
+def planned_steps(profile: BuildProfile) -> tuple[str, ...]:
+    """The steps a build of ``profile`` runs, in order (Base only where the profile trains it)."""
+    return tuple(name for name in STEP_NAMES if name != "base" or profile.train_base)
 
 
 def _timed(function, profile: BuildProfile, layout: BuildLayout, device: str,
