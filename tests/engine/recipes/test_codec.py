@@ -1,3 +1,5 @@
+import math
+
 import pytest
 import torch
 from semanticaudio.engine.components.dacvae import DacVae
@@ -85,3 +87,20 @@ def test_noise_and_kl_wait_until_the_latent_is_free_then_ramp():
 def test_a_non_positive_input_gain_is_refused():
     with pytest.raises(ValueError, match="input_gain must be > 0, got 0"):
         build_codec(CodecRecipe(input_gain=0.0), 16_000, seed=0)
+
+
+def test_the_multiscale_mel_recipe_trains_on_mel_terms_only(tiny_bank):
+    recipe = CodecRecipe(**{**RECIPE.__dict__, "reconstruction": "multiscale-mel",
+                            "waveform_weight": 0.0,
+                            "optimizer": OptimizerSettings(steps=4, batch_size=2,
+                                                           learning_rate=3e-3, warmup_steps=1)})
+    codec = build_codec(recipe, 16_000, seed=0)
+    log = train_codec(codec, tiny_bank, recipe, seed=0, progress=False)
+    assert set(log.terms) == {"mel", "waveform", "kl", "loss"}
+    assert len(log.losses) == 4 and all(math.isfinite(loss) for loss in log.losses)
+
+
+def test_an_unknown_reconstruction_loss_is_refused_with_the_choices():
+    with pytest.raises(ValueError, match=r"unknown codec reconstruction loss 'mse'; choose one "
+                                         r"of \('stft\+mel', 'multiscale-mel'\)"):
+        CodecRecipe(reconstruction="mse")
