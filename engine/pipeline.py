@@ -264,6 +264,41 @@ class Pipeline:
         return EditResult(waveforms, sample_rate_hz, acoustic_out, semantic_out, seed,
                           x_src[:1].float().cpu())
 
+    @torch.no_grad()
+    def resynthesize(
+        self,
+        waveform: torch.Tensor,
+        sample_rate_hz: int,
+        prompt: str,
+        *,
+        seed: int | None = None,
+        synth_steps: int | None = None,
+    ) -> GenerationResult:
+        """Render a mono recording's own semantic plan (its semantic encoder latent) with the
+        synthesizer, conditioned on ``prompt``: what generation would give if the planner drew
+        exactly that plan. Two-stage models only. Output: same length and rate as the input.
+
+        The build's diagnostics use it to tell what the synthesizer loses from what the planner
+        loses (``bench/stage_ceilings.py``)."""
+        if not self.model.is_two_stage:
+            raise EngineError("resynthesize needs a two-stage model (a planner's semantic space); "
+                              "this checkpoint is a Base model")
+        source = check_waveform(waveform, sample_rate_hz, self.min_duration_s, self.max_duration_s)
+        synth = check_steps(_default(synth_steps, self.checkpoint.config.sampling.synth_steps))
+        seed, generator = _generator(seed)
+        reporter = StepReporter(synth + 1)
+        model_wave = self._to_model_rate(source, sample_rate_hz)
+        num_frames = math.ceil(len(model_wave) / self.codec.hop_length)
+        text = self._encode_text([check_prompt(prompt)])
+        with self._autocast():
+            semantic = self._encode_source(model_wave, num_frames)
+            acoustic = self._synthesize(text, semantic, synth, generator, reporter)
+            rendered = self._decode(acoustic, len(model_wave), reporter)
+        waveforms = _fit_length(self._from_model_rate(rendered, sample_rate_hz), len(source))
+        return GenerationResult(waveforms, sample_rate_hz,
+                                self.model.acoustic_norm.denormalize(acoustic).float().cpu(),
+                                semantic.float().cpu(), seed)
+
     def _flow_edit(self, x_src: torch.Tensor, conditions: EditConditions,
                    settings: FlowEditConfig, mask: torch.Tensor | None,
                    generator: torch.Generator, reporter: StepReporter) -> torch.Tensor:

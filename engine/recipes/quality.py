@@ -84,3 +84,54 @@ def codec_round_trip(codec, waveforms: torch.Tensor, device: str | torch.device 
     parts = [codec.decode(codec.encode(waveforms[i : i + batch].to(device))).cpu()
              for i in range(0, waveforms.shape[0], batch)]
     return torch.cat(parts)[:, : waveforms.shape[1]]
+
+
+STAGES = ("corpus_audio", "codec_round_trip", "true_plan", "generated")
+
+
+def stage_ceilings(pipeline, detector, records, progress: bool = True, seed: int = 0) -> dict:
+    """Where a two-stage model loses events, on single-event ``records``: the evaluator's scores
+    on the recordings, their codec round trip (the best any latent can sound), the synthesizer's
+    rendering of each recording's own semantic plan (the best any planner can give) and the
+    model's clip from the caption; for each, per class, in how many clips the class was found and
+    the level kept (RMS over the event's span against the recording's).
+    → {stage: {"scores": …, "per_class": {class: {"clips", "found", "level"}}}}."""
+    from semanticaudio.engine.evaluation.scoring import evaluate_audio
+    from tqdm import tqdm
+
+    if not records or any(len(record.spec.events) != 1 for record in records):
+        raise ValueError("stage_ceilings needs single-event records (at least one)")
+    captions = [record.caption for record in records]
+    recordings = corpus_audio(records)
+    rate = pipeline.sample_rate_hz
+    pairs = tqdm(list(zip(recordings, captions, strict=True)), desc="true plan", unit="clip",
+                 disable=not progress)
+    true_plan = [pipeline.resynthesize(recording, rate, caption, seed=seed + k).waveforms[0]
+                 for k, (recording, caption) in enumerate(pairs)]
+    duration_s = recordings.shape[1] / rate
+    audio = {"corpus_audio": recordings,
+             "codec_round_trip": round_trip(pipeline, recordings),
+             "true_plan": torch.stack(true_plan),
+             "generated": generate_clips(pipeline, captions, duration_s, progress, seed=seed)}
+    return {stage: {"scores": (report := evaluate_audio(detector, clips, rate, captions)).to_json(),
+                    "per_class": _per_class(records, recordings, clips, report, rate)}
+            for stage, clips in audio.items()}
+
+
+def _per_class(records, recordings: torch.Tensor, clips: torch.Tensor, report,
+               rate: int) -> dict[str, dict]:
+    found: dict[str, list[bool]] = {}
+    levels: dict[str, list[float]] = {}
+    for record, recording, clip, score in zip(records, recordings, clips, report.clips,
+                                              strict=True):
+        event = record.spec.events[0]
+        span = slice(round(event.onset_s * rate), round((event.onset_s + event.duration_s) * rate))
+        reference = float(recording[span].pow(2).mean().sqrt())
+        found.setdefault(event.label, []).append(event.label in score.detected)
+        if reference > 0:
+            levels.setdefault(event.label, []).append(
+                float(clip[span].pow(2).mean().sqrt()) / reference)
+    return {label: {"clips": len(hits), "found": sum(hits),
+                    "level": (round(sum(levels[label]) / len(levels[label]), 3)
+                              if levels.get(label) else None)}
+            for label, hits in sorted(found.items())}

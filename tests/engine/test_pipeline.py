@@ -89,6 +89,23 @@ def test_region_edit_leaves_the_outside_untouched_apart_from_the_crossfade(tiny_
                               source[int(0.8 * RATE):int(1.2 * RATE)])
 
 
+def test_resynthesize_renders_the_recordings_own_plan_at_its_length_and_rate(tiny_pipeline):
+    source = 0.1 * torch.randn(int(1.3 * 44100), generator=torch.Generator().manual_seed(2))
+    a = tiny_pipeline.resynthesize(source, 44100, "a bell rings", seed=5)
+    b = tiny_pipeline.resynthesize(source, 44100, "a bell rings", seed=5)
+    c = tiny_pipeline.resynthesize(source, 44100, "a bell rings", seed=6)
+    assert a.waveforms.shape == (1, len(source)) and a.sample_rate_hz == 44100
+    assert torch.equal(a.waveforms, b.waveforms) and not torch.equal(a.waveforms, c.waveforms)
+    # the plan is the recording's, as FlowEdit starts from it, not one the planner drew
+    edited = tiny_pipeline.edit(source, 44100, "a gong", seed=5)
+    torch.testing.assert_close(a.semantic_latents, edited.source_latent)
+
+
+def test_resynthesize_needs_a_two_stage_model(base_pipeline):
+    with pytest.raises(EngineError, match="resynthesize needs a two-stage model"):
+        base_pipeline.resynthesize(torch.zeros(RATE), RATE, "a bell")
+
+
 def test_base_model_generates_and_edits_in_the_acoustic_space(base_pipeline):
     generated = base_pipeline.generate("a bell rings", 1.0, seed=0)
     assert generated.semantic_latents is None and generated.waveforms.shape == (1, RATE)
