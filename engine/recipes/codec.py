@@ -61,7 +61,8 @@ class CodecRecipe:
     # losses.DAC_MEL_SCALES). Continuing the shipped cpu codec 1000 steps, the second (with
     # waveform_weight 0) brought beeps, bells and sirens back from 3-10 % of their level to
     # 24-34 % and the evaluator's round-trip F1 from 0.70 to 0.77, against the first
-    # continued alike (docs/default-model.md).
+    # continued alike (docs/default-model.md). From scratch it needs the waveform term: DAC
+    # has a discriminator to keep DC out, this recipe has none.
     reconstruction: str = "stft+mel"
     stft_windows: tuple[int, ...] = (128, 256, 512, 1024, 2048)
     n_mels: int = 64
@@ -73,6 +74,11 @@ class CodecRecipe:
         if self.reconstruction not in RECONSTRUCTION_LOSSES:
             raise ValueError(f"unknown codec reconstruction loss {self.reconstruction!r}; "
                              f"choose one of {RECONSTRUCTION_LOSSES}")
+        if self.reconstruction == "multiscale-mel" and not self.waveform_weight > 0:
+            raise ValueError(
+                "the multiscale-mel loss needs waveform_weight > 0: mel bands do not see DC, and "
+                "a codec trained on them alone from scratch drifted to a DC offset of ~0.97 "
+                f"(got waveform_weight={self.waveform_weight})")
 
     def config(self, sample_rate_hz: int) -> DacVaeConfig:
         """The DacVaeConfig of this recipe (watermark off: nothing here needs one)."""

@@ -89,9 +89,8 @@ def test_a_non_positive_input_gain_is_refused():
         build_codec(CodecRecipe(input_gain=0.0), 16_000, seed=0)
 
 
-def test_the_multiscale_mel_recipe_trains_on_mel_terms_only(tiny_bank):
+def test_the_multiscale_mel_recipe_trains_on_the_mel_and_waveform_terms(tiny_bank):
     recipe = CodecRecipe(**{**RECIPE.__dict__, "reconstruction": "multiscale-mel",
-                            "waveform_weight": 0.0,
                             "optimizer": OptimizerSettings(steps=4, batch_size=2,
                                                            learning_rate=3e-3, warmup_steps=1)})
     codec = build_codec(recipe, 16_000, seed=0)
@@ -104,3 +103,8 @@ def test_an_unknown_reconstruction_loss_is_refused_with_the_choices():
     with pytest.raises(ValueError, match=r"unknown codec reconstruction loss 'mse'; choose one "
                                          r"of \('stft\+mel', 'multiscale-mel'\)"):
         CodecRecipe(reconstruction="mse")
+
+
+def test_the_multiscale_mel_loss_without_a_waveform_term_is_refused():
+    with pytest.raises(ValueError, match="needs waveform_weight > 0: mel bands do not see DC"):
+        CodecRecipe(reconstruction="multiscale-mel", waveform_weight=0.0)
