@@ -37,13 +37,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def render_rows(corpus: Path, split: str, model: Path | None, out: Path) -> list[dict]:
     import soundfile
-    from semanticaudio.engine.corpus import CLASS_NAMES, read_timelines, timelines_path
+    from semanticaudio.engine.corpus import CLASS_NAMES, single_event_records
     from semanticaudio.engine.evaluation.detector import default_detector_dir, load_detector
     from semanticaudio.engine.evaluation.scoring import evaluate_audio
     from semanticaudio.engine.pipeline import load_pipeline
     from semanticaudio.engine.recipes.quality import corpus_audio, round_trip
 
-    records = [r for r in read_timelines(timelines_path(corpus, split)) if len(r.spec.events) == 1]
+    records = single_event_records(corpus, split)
     first = {label: next((r for r in records if r.spec.events[0].label == label), None)
              for label in CLASS_NAMES}
     chosen = [record for record in first.values() if record is not None]

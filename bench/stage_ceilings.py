@@ -30,14 +30,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
 
-    from semanticaudio.engine.corpus import read_timelines, timelines_path
+    from semanticaudio.engine.corpus import single_event_records
     from semanticaudio.engine.evaluation.detector import default_detector_dir, load_detector
     from semanticaudio.engine.features.files import write_json_atomic
     from semanticaudio.engine.pipeline import load_pipeline
     from semanticaudio.engine.recipes.quality import stage_ceilings
 
-    records = [r for r in read_timelines(timelines_path(args.corpus, args.split))
-               if len(r.spec.events) == 1][: args.count]
+    records = single_event_records(args.corpus, args.split, args.count)
     pipeline = load_pipeline(args.model, device="cpu")
     stages = stage_ceilings(pipeline, load_detector(default_detector_dir()), records)
     words = sys.argv[1:] if argv is None else argv

@@ -18,6 +18,7 @@ from semanticaudio.engine.corpus.generate import (
     generate_corpus,
     manifest_path,
     read_timelines,
+    single_event_records,
     timelines_path,
 )
 from semanticaudio.engine.corpus.render import render_clip
@@ -45,5 +46,6 @@ __all__ = [
     "read_timelines",
     "render_clip",
     "sample_clip",
+    "single_event_records",
     "timelines_path",
 ]

@@ -204,3 +204,11 @@ def read_timelines(path: Path | str) -> list[TimelineRecord]:
                 )
             )
     return records
+
+
+def single_event_records(corpus_dir: Path | str, split: str,
+                         count: int | None = None) -> list[TimelineRecord]:
+    """The first ``count`` (None: all) clips of ``split`` with exactly one event, in file order:
+    the prompts of the build's guidance and quality steps and of their benchmarks."""
+    records = read_timelines(timelines_path(corpus_dir, split))
+    return [record for record in records if len(record.spec.events) == 1][:count]

@@ -108,12 +108,9 @@ def parameter_count(config: ModelConfig) -> int:
 
 def train_variant(variant: Variant, build: BuildLayout, out_dir: Path, device: str) -> Path:
     """Train (or resume, or reuse) ``variant`` → its exported checkpoint folder."""
+    from semanticaudio.engine.corpus import single_event_records
     from semanticaudio.engine.features.files import write_json_atomic
-    from semanticaudio.engine.recipes.guidance import (
-        choose_guidance,
-        validation_records,
-        write_guidance,
-    )
+    from semanticaudio.engine.recipes.guidance import choose_guidance, write_guidance
     from semanticaudio.engine.recipes.steps import export_runs, train_stage
 
     if variant.from_build:
@@ -130,7 +127,7 @@ def train_variant(variant: Variant, build: BuildLayout, out_dir: Path, device: s
         chosen.unlink(missing_ok=True)
     if chosen.is_file():
         return model
-    records = validation_records(build.corpus, variant.profile.guidance_prompts)
+    records = single_event_records(build.corpus, "validation", variant.profile.guidance_prompts)
     if records:  # no single-event validation clip: the checkpoint keeps its defaults
         choice = choose_guidance(model, records, variant.profile.clip_duration_s, device,
                                  progress=False)

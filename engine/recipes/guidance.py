@@ -68,21 +68,14 @@ def write_guidance(model_dir: Path, choice: GuidanceChoice) -> None:
     read_config(model_dir)  # still a valid checkpoint
 
 
-def validation_records(corpus: Path, count: int):
-    """The first ``count`` single-event records of the validation split."""
-    from semanticaudio.engine.corpus import read_timelines, timelines_path
-
-    records = read_timelines(timelines_path(corpus, "validation"))
-    return [record for record in records if len(record.spec.events) == 1][:count]
-
-
 def guidance_step(profile, layout, device: str, progress: bool) -> dict:
     """The build's step after export: choose and write the exported models' guidance."""
+    from semanticaudio.engine.corpus import single_event_records
     from semanticaudio.engine.evaluation.detector import default_detector_dir
 
     if not (default_detector_dir() / "config.json").is_file():
         return {"skipped": f"no evaluator in {default_detector_dir()}"}
-    records = validation_records(layout.corpus, profile.guidance_prompts)
+    records = single_event_records(layout.corpus, "validation", profile.guidance_prompts)
     if not records:
         return {"skipped": "the validation split has no single-event clips"}
     folders = {"model": layout.model}

@@ -18,15 +18,14 @@ QUALITY_BAR_F1 = 0.8  # issue 4, item 6
 
 def quality_step(profile: BuildProfile, layout: BuildLayout, device: str, progress: bool) -> dict:
     """Generate one clip per held-out single-event caption and score it (see module doc)."""
-    from semanticaudio.engine.corpus import read_timelines, timelines_path
+    from semanticaudio.engine.corpus import single_event_records
     from semanticaudio.engine.evaluation.detector import default_detector_dir, load_detector
     from semanticaudio.engine.evaluation.scoring import evaluate_audio
     from semanticaudio.engine.pipeline import load_pipeline
 
     if not (default_detector_dir() / "config.json").is_file():
         return {"skipped": f"no evaluator in {default_detector_dir()}"}
-    records = [r for r in read_timelines(timelines_path(layout.corpus, "heldout"))
-               if len(r.spec.events) == 1][: profile.quality_prompts]
+    records = single_event_records(layout.corpus, "heldout", profile.quality_prompts)
     if not records:
         return {"skipped": "the held-out split has no single-event clips"}
     detector = load_detector(default_detector_dir())

@@ -13,6 +13,7 @@ from semanticaudio.engine.corpus import (
     is_heldout,
     read_timelines,
     sample_clip,
+    single_event_records,
 )
 from semanticaudio.engine.corpus.cli import add_corpus_parser
 from semanticaudio.engine.corpus.generate import SPLIT_CHOICES
@@ -122,3 +123,12 @@ def test_bad_arguments_are_explained(tmp_path, kwargs, message):
     arguments = {"num_clips": 2, "seed": 0, **kwargs}
     with pytest.raises(ValueError, match=message):
         generate_corpus(tmp_path, **arguments)
+
+
+def test_single_event_records_are_the_first_one_event_clips_in_file_order(tmp_path):
+    summary = generate_corpus(tmp_path, num_clips=40, seed=2, **SMALL)
+    every = read_timelines(summary.timelines["train"])
+    singles = [record for record in every if len(record.spec.events) == 1]
+    assert 2 <= len(singles) < len(every)  # the corpus mixes one to three events per clip
+    assert single_event_records(tmp_path, "train") == singles
+    assert single_event_records(tmp_path, "train", 2) == singles[:2]
