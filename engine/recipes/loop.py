@@ -97,8 +97,13 @@ def fit(
                 checkpoint.save(optimizer, {**history, "seconds": time.perf_counter() - start})
             bar.set_postfix(loss=f"{terms['loss']:.4f}", refresh=False)
     recent = history["recent"]
-    averaged = {key: sum(r[key] for r in recent) / len(recent) for key in recent[-1]}
+    # Over the steps that had each term (a loss can change its terms part way, see the codec)
+    averaged = {key: _mean([r[key] for r in recent if key in r]) for key in recent[-1]}
     return TrainingLog(tuple(history["losses"]), averaged, time.perf_counter() - start)
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values)
 
 
 def _step(parameters, optimizer, loss_fn: LossFn, settings: OptimizerSettings, step: int,
