@@ -64,10 +64,10 @@ class CodecRecipe:
     # continued alike (docs/default-model.md). From scratch it needs the waveform term: DAC
     # has a discriminator to keep DC out, this recipe has none.
     reconstruction: str = "stft+mel"
-    # The last ``polish_steps`` steps train with ``polish_reconstruction`` instead (0: none).
-    # The reason is the A/B above: DAC's mel loss recovers tones that the first loss dropped
-    # from a codec that the first loss trained, while from scratch (waveform term kept) it was
-    # only tested to 3000 steps. The step count and the learning-rate schedule do not change.
+    # The last ``polish_steps`` steps train with ``polish_reconstruction`` instead (0: none),
+    # in the same run and learning-rate schedule. Measured once, in a full cpu build (the last
+    # 1500 of 7000 steps, waveform L1 kept): worse, round-trip F1 0.45 against 0.67, all buzzes
+    # and sirens lost (docs/default-model.md), so no profile uses it.
     polish_steps: int = 0
     polish_reconstruction: str = "multiscale-mel"
     stft_windows: tuple[int, ...] = (128, 256, 512, 1024, 2048)
