@@ -154,8 +154,8 @@ def train_codec(
     _check_rate(codec, bank)
     crop = round(recipe.crop_s * bank.sample_rate_hz / codec.hop_length) * codec.hop_length
     spectral = reconstruction_loss(recipe.reconstruction, recipe, bank.sample_rate_hz).to(device)
-    polish = reconstruction_loss(recipe.polish_reconstruction, recipe,
-                                 bank.sample_rate_hz).to(device)
+    polish = spectral if not recipe.polish_steps else reconstruction_loss(
+        recipe.polish_reconstruction, recipe, bank.sample_rate_hz).to(device)
     polish_from = recipe.optimizer.steps - recipe.polish_steps
     generator = torch.Generator().manual_seed(seed)
     codec.to(device).train()

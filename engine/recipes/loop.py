@@ -6,6 +6,7 @@ import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from statistics import fmean
 
 import torch
 from semanticaudio.engine.recipes.resume import ProgressCheckpoint
@@ -98,12 +99,8 @@ def fit(
             bar.set_postfix(loss=f"{terms['loss']:.4f}", refresh=False)
     recent = history["recent"]
     # Over the steps that had each term (a loss can change its terms part way, see the codec)
-    averaged = {key: _mean([r[key] for r in recent if key in r]) for key in recent[-1]}
+    averaged = {key: fmean(r[key] for r in recent if key in r) for key in recent[-1]}
     return TrainingLog(tuple(history["losses"]), averaged, time.perf_counter() - start)
-
-
-def _mean(values: list[float]) -> float:
-    return sum(values) / len(values)
 
 
 def _step(parameters, optimizer, loss_fn: LossFn, settings: OptimizerSettings, step: int,
