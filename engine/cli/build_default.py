@@ -1,11 +1,11 @@
-"""``sa build-default --out DIR --profile tiny|cpu|gpu``: train the whole default model from
+"""``sa build-default --out DIR --profile tiny|cpu|gpu|mixed``: train the whole default model from
 nothing (corpus, components, both DiT stages, export). Rerun the same command to resume."""
 
 from __future__ import annotations
 
 import argparse
 
-PROFILE_CHOICES = ("tiny", "cpu", "gpu")  # = recipes.profiles.PROFILES (a test checks)
+PROFILE_CHOICES = ("tiny", "cpu", "gpu", "mixed")  # = recipes.profiles.PROFILES (a test checks)
 STEP_CHOICES = ("corpus", "codec", "semantic", "cache", "stage1", "stage2", "base", "export",
                 "guidance", "quality")
 
@@ -14,7 +14,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="build folder (resumed when it exists)")
     parser.add_argument("--profile", choices=PROFILE_CHOICES, default="cpu",
                         help="tiny: about a minute, for tests; cpu: at most 3 h on two cores; "
-                        "gpu: one H100 (default cpu)")
+                        "gpu: one H100; mixed: the codec on a GPU, the rest as cpu (default cpu)")
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda[:N] (default auto)")
     parser.add_argument("--threads", type=int,
                         help="CPU threads for torch (default: torch's choice)")

@@ -3,7 +3,8 @@
 corpus → codec → semantic encoder and text towers → feature cache → stage 1 → stage 2
 (→ Base, for the benchmark) → export → guidance (chosen on validation captions) → quality
 (the evaluator's scores on held-out prompts).
-Each finished step is recorded in ``build_log.json`` with its timing and what it measured;
+Each finished step is recorded in ``build_log.json`` with its timing, the device it ran on and
+what it measured;
 running the same command again skips the finished steps (an interrupted step resumes from its
 last checkpoint).
 """
@@ -103,7 +104,8 @@ def _timed(function, profile: BuildProfile, layout: BuildLayout, device: str,
     start = time.perf_counter()
     details = function(profile, layout, device, progress)
     finished = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-    return {"seconds": round(time.perf_counter() - start, 1), "finished_at": finished, **details}
+    return {"seconds": round(time.perf_counter() - start, 1), "finished_at": finished,
+            "device": _device_label(device), **details}
 
 
 def _open_log(layout: BuildLayout, profile: BuildProfile) -> dict:
@@ -150,6 +152,15 @@ def _machine() -> dict:
     return {"platform": platform.platform(), "processor": platform.processor(),
             "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(), "gpu": gpu,
             "torch": torch.__version__}
+
+
+def _device_label(device: str) -> str:
+    """Where a step ran, for the log (a build may move between machines when resumed)."""
+    import torch
+
+    if device.startswith("cuda"):
+        return f"{device} ({torch.cuda.get_device_name(torch.device(device))})"
+    return f"{device} ({torch.get_num_threads()} threads, {os.cpu_count()} cores)"
 
 
 def _resolve_device(device: str) -> str:
