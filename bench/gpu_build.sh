@@ -19,7 +19,7 @@ deadline=$(( SECONDS + ${BUDGET_S:-540} ))
 sa=(python3 -m semanticaudio.engine.cli build-default --out "$build" --profile "${PROFILE:-mixed}"
     --threads 16)
 "${sa[@]}" --until corpus > "$out/corpus.log" 2>&1 || { tail -5 "$out/corpus.log"; exit 6; }
-(cd "$build/corpus" && find . -type f ! -name corpus.sha256 -print0 | sort -z \
+(cd "$build/corpus" && find . -type f -print0 | sort -z \
     | xargs -0 sha256sum > "$out/corpus.sha256")
 timeout $(( deadline - SECONDS - 20 )) "${sa[@]}" --until codec --device "${DEVICE:-cuda}" 2>&1 \
     | tr '\r' '\n' | grep -v '^ *$' | awk 'NR % 50 == 1 || /Error|error|ran:/' > "$out/codec.log"
