@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import torch
+from semanticaudio.engine.devices import describe_device
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -105,7 +106,7 @@ def run(args: argparse.Namespace) -> dict:
         print(f"{name:>14}: {median:.3f} s for {duration} s of audio "
               f"(real-time factor {duration / median:.1f})")
     return {"benchmark": "engine", "model": pipeline.model_name, "size": args.size,
-            "device": _device_name(device), "dtype": args.dtype, "duration_s": duration,
+            "device": describe_device(device), "dtype": args.dtype, "duration_s": duration,
             "threads": torch.get_num_threads(), "sampling": _sampling(pipeline),
             "peak_memory_gb": _peak_memory(device), "results": results,
             "torch": torch.__version__, "python": platform.python_version()}
@@ -116,12 +117,6 @@ def _sampling(pipeline) -> dict:
 
     config = pipeline.checkpoint.config
     return {"sampling": to_dict(config.sampling), "flowedit": to_dict(config.flowedit)}
-
-
-def _device_name(device: torch.device) -> str:
-    if device.type == "cuda":
-        return torch.cuda.get_device_name(device)
-    return f"cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
 
 
 def _peak_memory(device: torch.device) -> float | None:

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import torch
 from semanticaudio.engine.accel.config import COMPILE_MODES
+from semanticaudio.engine.devices import describe_device
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PHASES = ("plain", "training", "fast", "cached", "ablations", "codec", "profile")
@@ -422,12 +423,6 @@ def _check(seconds: float | None, limit_s: float) -> dict:
             "met": None if seconds is None else seconds <= limit_s}
 
 
-def device_name(device: torch.device) -> str:
-    if device.type == "cuda":
-        return torch.cuda.get_device_name(device)
-    return f"cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
-
-
 def _slug(text: str) -> str:
     """'NVIDIA H100 80GB HBM3' → 'nvidia-h100-80gb-hbm3'; a CPU is just 'cpu'."""
     if text.startswith("cpu"):
@@ -444,7 +439,7 @@ def run(args: argparse.Namespace) -> dict:
     device = torch.device(args.device)
     budget = Budget(args.budget_s)
     report = {"benchmark": "speed", "size": None if args.model else args.size,
-              "model": args.model, "device": device_name(device),
+              "model": args.model, "device": describe_device(device),
               "duration_s": args.duration, "variations": args.variations,
               "repeats": args.repeats, "torch": torch.__version__,
               "python": platform.python_version(), "compile": args.compile,
@@ -506,7 +501,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.compile = args.compile == "on" or (args.compile == "auto" and args.device != "cpu")
     args.cache_dir = args.cache_dir or tempfile.mkdtemp(prefix="sa-compile-")
     name = Path(args.model).name if args.model else args.size
-    slug = _slug(device_name(torch.device(args.device)))
+    slug = _slug(describe_device(torch.device(args.device)))
     args.out = args.out or RESULTS / f"speed-{name}-{slug}.json"
     return args
 

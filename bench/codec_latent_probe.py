@@ -84,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
 def train_fresh(args: argparse.Namespace):
     """A codec of ``args.profile``'s recipe trained for ``args.train_steps`` → (codec, facts)."""
     from semanticaudio.engine.corpus import timelines_path
+    from semanticaudio.engine.devices import describe_device
     from semanticaudio.engine.recipes.clips import load_clip_bank
     from semanticaudio.engine.recipes.codec import build_codec, train_codec
     from semanticaudio.engine.recipes.profiles import get_profile
@@ -104,7 +105,7 @@ def train_fresh(args: argparse.Namespace):
     if args.save is not None:
         codec.save_pretrained(args.save)
     return codec, {"profile": args.profile, "steps": args.train_steps,
-                   "batch_size": optimizer.batch_size, "device": device_name(device),
+                   "batch_size": optimizer.batch_size, "device": describe_device(device),
                    "seconds": round(seconds, 1),
                    "seconds_per_step": round(seconds / max(args.train_steps, 1), 4),
                    "parameters": sum(p.numel() for p in codec.parameters()),
@@ -126,12 +127,6 @@ def score_round_trip(codec, heldout) -> dict:
     detector = load_detector(default_detector_dir())
     captions = [record.caption for record in records]
     return evaluate_audio(detector, decoded, codec.sample_rate_hz, captions).to_json()
-
-
-def device_name(device: str) -> str:
-    if device.startswith("cuda"):
-        return torch.cuda.get_device_name(torch.device(device))
-    return f"cpu ({torch.get_num_threads()} threads)"
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from semanticaudio.engine.devices import describe_device
 from semanticaudio.engine.recipes import steps
 from semanticaudio.engine.recipes.guidance import guidance_step
 from semanticaudio.engine.recipes.layout import BuildLayout
@@ -105,7 +106,7 @@ def _timed(function, profile: BuildProfile, layout: BuildLayout, device: str,
     details = function(profile, layout, device, progress)
     finished = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     return {"seconds": round(time.perf_counter() - start, 1), "finished_at": finished,
-            "device": _device_label(device), **details}
+            "device": describe_device(device), **details}
 
 
 def _open_log(layout: BuildLayout, profile: BuildProfile) -> dict:
@@ -152,15 +153,6 @@ def _machine() -> dict:
     return {"platform": platform.platform(), "processor": platform.processor(),
             "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(), "gpu": gpu,
             "torch": torch.__version__}
-
-
-def _device_label(device: str) -> str:
-    """Where a step ran, for the log (a build may move between machines when resumed)."""
-    import torch
-
-    if device.startswith("cuda"):
-        return f"{device} ({torch.cuda.get_device_name(torch.device(device))})"
-    return f"{device} ({torch.get_num_threads()} threads, {os.cpu_count()} cores)"
 
 
 def _resolve_device(device: str) -> str:

@@ -1,11 +1,11 @@
 import json
-import os
 import tomllib
 from pathlib import Path
 
 import pytest
 import torch
 from semanticaudio.engine.checkpoint import read_config
+from semanticaudio.engine.devices import describe_device
 from semanticaudio.engine.recipes.build import STEP_NAMES, BuildRequest, build_default
 from semanticaudio.engine.recipes.guidance import GUIDANCE_GRID
 from semanticaudio.engine.recipes.profiles import PROFILES, get_profile
@@ -24,8 +24,7 @@ def test_tiny_profile_builds_a_model_that_generates_and_edits(tmp_path):
     log = json.loads(result.log_path.read_text())
     assert log["profile"] == "tiny" and set(log["steps"]) == set(result.ran)
     assert all(step["seconds"] >= 0 for step in log["steps"].values())
-    assert {step["device"] for step in log["steps"].values()} == {
-        f"cpu ({torch.get_num_threads()} threads, {os.cpu_count()} cores)"}
+    assert {step["device"] for step in log["steps"].values()} == {describe_device("cpu")}
     assert log["steps"]["codec"]["training"]["steps"] == 6
     assert log["steps"]["export"]["model"]["within_size_limit"]
     guidance = log["steps"]["guidance"]
