@@ -64,12 +64,6 @@ class CodecRecipe:
     # continued alike (docs/default-model.md). From scratch it needs the waveform term: DAC
     # has a discriminator to keep DC out, this recipe has none.
     reconstruction: str = "stft+mel"
-    # The last ``polish_steps`` steps train with ``polish_reconstruction`` instead (0: none),
-    # in the same run and learning-rate schedule. Measured once, in a full cpu build (the last
-    # 1500 of 7000 steps, waveform L1 kept): worse, round-trip F1 0.45 against 0.67, all buzzes
-    # and sirens lost (docs/default-model.md), so no profile uses it.
-    polish_steps: int = 0
-    polish_reconstruction: str = "multiscale-mel"
     stft_windows: tuple[int, ...] = (128, 256, 512, 1024, 2048)
     n_mels: int = 64
     optimizer: OptimizerSettings = field(
@@ -77,16 +71,10 @@ class CodecRecipe:
     )
 
     def __post_init__(self) -> None:
-        for name in (self.reconstruction, self.polish_reconstruction):
-            if name not in RECONSTRUCTION_LOSSES:
-                raise ValueError(f"unknown codec reconstruction loss {name!r}; "
-                                 f"choose one of {RECONSTRUCTION_LOSSES}")
-        if not 0 <= self.polish_steps < self.optimizer.steps:
-            raise ValueError(f"polish_steps must be in [0, {self.optimizer.steps}) (the "
-                             f"optimizer's steps), got {self.polish_steps}")
-        losses = (self.reconstruction, self.polish_reconstruction if self.polish_steps else None)
-        uses_mel_only = "multiscale-mel" in losses
-        if uses_mel_only and not self.waveform_weight > 0:
+        if self.reconstruction not in RECONSTRUCTION_LOSSES:
+            raise ValueError(f"unknown codec reconstruction loss {self.reconstruction!r}; "
+                             f"choose one of {RECONSTRUCTION_LOSSES}")
+        if self.reconstruction == "multiscale-mel" and not self.waveform_weight > 0:
             raise ValueError(
                 "the multiscale-mel loss needs waveform_weight > 0: mel bands do not see DC, and "
                 "a codec trained on them alone from scratch drifted to a DC offset of ~0.97 "
@@ -153,10 +141,7 @@ def train_codec(
     ``recipe.optimizer.checkpoint_every`` steps and resumes from it. → the loss history."""
     _check_rate(codec, bank)
     crop = round(recipe.crop_s * bank.sample_rate_hz / codec.hop_length) * codec.hop_length
-    spectral = reconstruction_loss(recipe.reconstruction, recipe, bank.sample_rate_hz).to(device)
-    polish = spectral if not recipe.polish_steps else reconstruction_loss(
-        recipe.polish_reconstruction, recipe, bank.sample_rate_hz).to(device)
-    polish_from = recipe.optimizer.steps - recipe.polish_steps
+    spectral = reconstruction_loss(recipe, bank.sample_rate_hz).to(device)
     generator = torch.Generator().manual_seed(seed)
     codec.to(device).train()
 
@@ -167,7 +152,7 @@ def train_codec(
         scale = latent_ramp(recipe, step)
         latent = (mean + scale * std * noise).transpose(1, 2)  # (B, T, latent_dim)
         estimate = codec.decode(latent)[:, :crop]
-        terms = (polish if step >= polish_from else spectral)(estimate, target)
+        terms = spectral(estimate, target)
         reconstruction = sum(terms.values())
         terms["waveform"] = F.l1_loss(estimate, target)
         terms["kl"] = gaussian_kl(mean, std)
@@ -182,10 +167,9 @@ def train_codec(
     return log
 
 
-def reconstruction_loss(name: str, recipe: CodecRecipe, sample_rate_hz: int) -> torch.nn.Module:
-    """The training loss module called ``name`` (one of RECONSTRUCTION_LOSSES), sized by
-    ``recipe`` (see CodecRecipe)."""
-    if name == "stft+mel":
+def reconstruction_loss(recipe: CodecRecipe, sample_rate_hz: int) -> torch.nn.Module:
+    """The training loss module that ``recipe.reconstruction`` names (see CodecRecipe)."""
+    if recipe.reconstruction == "stft+mel":
         return MultiScaleSpectralLoss(sample_rate_hz, recipe.stft_windows, recipe.n_mels)
     return MultiScaleMelLoss(sample_rate_hz)  # "multiscale-mel" (the recipe checks the name)
 

@@ -6,7 +6,6 @@ import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from statistics import fmean
 
 import torch
 from semanticaudio.engine.recipes.resume import ProgressCheckpoint
@@ -98,8 +97,7 @@ def fit(
                 checkpoint.save(optimizer, {**history, "seconds": time.perf_counter() - start})
             bar.set_postfix(loss=f"{terms['loss']:.4f}", refresh=False)
     recent = history["recent"]
-    # Over the steps that had each term (a loss can change its terms part way, see the codec)
-    averaged = {key: fmean(r[key] for r in recent if key in r) for key in recent[-1]}
+    averaged = {key: sum(r[key] for r in recent) / len(recent) for key in recent[-1]}
     return TrainingLog(tuple(history["losses"]), averaged, time.perf_counter() - start)
 
 

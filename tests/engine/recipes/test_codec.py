@@ -108,33 +108,3 @@ def test_an_unknown_reconstruction_loss_is_refused_with_the_choices():
 def test_the_multiscale_mel_loss_without_a_waveform_term_is_refused():
     with pytest.raises(ValueError, match="needs waveform_weight > 0: mel bands do not see DC"):
         CodecRecipe(reconstruction="multiscale-mel", waveform_weight=0.0)
-
-
-@pytest.mark.parametrize(("polish_steps", "last_terms"), [
-    (0, {"stft", "mel", "waveform", "kl", "loss"}),
-    (2, {"mel", "waveform", "kl", "loss"}),
-])
-def test_the_last_polish_steps_train_with_the_polish_loss(tiny_bank, polish_steps, last_terms):
-    settings = OptimizerSettings(steps=4, batch_size=2, learning_rate=3e-3, warmup_steps=1)
-    recipe = CodecRecipe(**{**RECIPE.__dict__, "optimizer": settings,
-                            "polish_steps": polish_steps})
-    codec = build_codec(recipe, 16_000, seed=0)
-    log = train_codec(codec, tiny_bank, recipe, seed=0, progress=False)
-    assert set(log.terms) == last_terms  # the terms of the last step (a window of one step)
-    assert len(log.losses) == 4 and all(math.isfinite(loss) for loss in log.losses)
-
-
-@pytest.mark.parametrize("polish_steps", [-1, 2000])
-def test_polish_steps_outside_the_run_are_refused(polish_steps):
-    with pytest.raises(ValueError, match=rf"polish_steps must be in \[0, 2000\) \(the "
-                                         rf"optimizer's steps\), got {polish_steps}"):
-        CodecRecipe(polish_steps=polish_steps)
-
-
-def test_a_multiscale_mel_polish_without_a_waveform_term_is_refused():
-    with pytest.raises(ValueError, match="needs waveform_weight > 0"):
-        CodecRecipe(polish_steps=10, waveform_weight=0.0)
-
-
-def test_without_polish_steps_the_polish_loss_does_not_constrain_the_recipe():
-    assert CodecRecipe(waveform_weight=0.0).waveform_weight == 0.0
