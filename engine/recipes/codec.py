@@ -58,7 +58,7 @@ class CodecRecipe:
     waveform_weight: float = 1.0
     # "stft+mel" (the first recipe: log-STFT L1 + spectral convergence at ``stft_windows`` and a
     # log-mel L1 with ``n_mels`` bands) or "multiscale-mel" (DAC's: log-mel L1 at seven scales,
-    # losses.DAC_MEL_SCALES). Continuing the shipped cpu codec 1000 steps, the second (with
+    # losses.DAC_MEL_SCALES). Continuing the cpu build's codec 1000 steps, the second (with
     # waveform_weight 0) brought beeps, bells and sirens back from 3-10 % of their level to
     # 24-34 % and the evaluator's round-trip F1 from 0.70 to 0.77, against the first
     # continued alike (docs/default-model.md). From scratch it needs the waveform term: DAC
