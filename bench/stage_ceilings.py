@@ -2,9 +2,9 @@
 
     python bench/stage_ceilings.py --corpus build/default/corpus --out stage-ceilings.json
 
-On the first ``--count`` single-event clips of a split (the build's quality step uses the first 64
-of the held-out split), the independent evaluator scores four versions of each clip: the
-recording, its codec round trip, the synthesizer's rendering of the recording's own semantic plan
+On the single-event clips of a split (all of them, as the mixed build's quality step, or the
+first ``--count``), the independent evaluator scores four versions of each clip: the recording,
+its codec round trip, the synthesizer's rendering of the recording's own semantic plan
 (``Pipeline.resynthesize``) and the model's clip from the caption. Each step down the chain can
 only lose what the one before kept, so the drops say which stage to improve. Per class it also
 reports the level kept over the event's span (1 = the recording's loudness).
@@ -23,7 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", required=True, type=Path)
     parser.add_argument("--split", default="heldout")
-    parser.add_argument("--count", type=int, default=64)
+    parser.add_argument("--count", type=int, default=None,
+                        help="the first N single-event clips (default: all of the split's)")
     parser.add_argument("--model", type=Path, default=None, help="default: the shipped model")
     parser.add_argument("--out", required=True, type=Path, help="JSON file to write")
     parser.add_argument("--threads", type=int, default=2)
