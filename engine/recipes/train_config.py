@@ -8,8 +8,8 @@ from semanticaudio.engine.recipes.profiles import BuildProfile
 
 
 def train_config_table(profile: BuildProfile, stage: str) -> dict[str, dict]:
-    """The TOML tables (as dicts) of ``stage``: the step decay of the paper (×0.5 at 40 % and
-    80 % of the run: the paper decays at 200k and 400k of 500k steps), scaled to the profile."""
+    """The TOML tables (as dicts) of ``stage``: the learning rate halves at the recipe's
+    decay steps (``FlowRecipe.decay_steps``)."""
     flow = profile.flow
     steps = flow.steps(stage)
     backbone = flow.backbone
@@ -20,7 +20,7 @@ def train_config_table(profile: BuildProfile, stage: str) -> dict[str, dict]:
                   "head_hidden_dim": flow.head_hidden_dim},
         "optimizer": {"learning_rate": flow.learning_rate},
         "schedule": {"total_steps": steps, "warmup_steps": min(flow.warmup_steps, steps),
-                     "decay_steps": [int(0.4 * steps), int(0.8 * steps)], "decay_factor": 0.5},
+                     "decay_steps": list(flow.decay_steps(stage)), "decay_factor": 0.5},
         "batch": {"batch_size": flow.batch_size, "num_workers": 0},
         "training": {"seed": profile.seed, "ema_decay": flow.ema_decay,
                      "checkpoint_every": min(flow.checkpoint_every, steps),

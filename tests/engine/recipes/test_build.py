@@ -1,5 +1,6 @@
 import json
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -88,9 +89,19 @@ def test_training_configs_load_in_the_trainer(tmp_path, name, stage):
     path = write_train_config(profile, stage, tmp_path / f"{stage}.toml")
     config = load_train_config(path)
     assert config.schedule.total_steps == profile.flow.steps(stage)
+    assert config.schedule.decay_steps == profile.flow.decay_steps(stage)
+    assert all(0 < step < config.schedule.total_steps for step in config.schedule.decay_steps)
     assert config.model.backbone == profile.flow.backbone
     assert config.model.semantic_dim == profile.flow.semantic_dim
     assert tomllib.loads(path.read_text())["batch"]["batch_size"] == profile.flow.batch_size
+
+
+def test_decay_steps_follow_the_paper_unless_the_recipe_sets_them():
+    flow = get_profile("cpu").flow
+    assert flow.decay_steps("stage2") == (2400, 4800)  # 40 % and 80 % of 6000, as the paper
+    continued = replace(flow, stage2_steps=12000, stage2_decay_steps=(2400, 4800))
+    assert continued.decay_steps("stage2") == (2400, 4800)
+    assert continued.decay_steps("stage1") == flow.decay_steps("stage1") == (1200, 2400)
 
 
 def test_profiles_keep_the_frame_rate_and_the_size_limit():
