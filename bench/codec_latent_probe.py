@@ -16,6 +16,8 @@ ceiling of issue 4's quality bar for any model on this codec).
 With ``--train-steps`` the codec is not read but trained first, from scratch, with the codec
 recipe of ``--profile`` for that many steps (``--batch`` overrides its batch size), on
 ``--device``: how a recipe's codec does at a given budget, before anything is trained on it.
+Every run also round-trips steady sines (``tones``: where the output's strongest lines fall and
+how loud it comes back); ``--tones-only`` does just that, in seconds.
 See ``semanticaudio.engine.recipes.codec_probe``.
 """
 
@@ -25,7 +27,7 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import torch
@@ -39,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     source.add_argument("--codec", type=Path, help="a saved DAC-VAE folder")
     source.add_argument("--train-steps", type=int,
                         help="train a fresh codec of --profile's recipe for this many steps")
-    parser.add_argument("--corpus", required=True, type=Path, help="a `sa corpus` folder")
+    parser.add_argument("--corpus", type=Path,
+                        help="a `sa corpus` folder (not needed for --tones-only with --codec)")
     parser.add_argument("--profile", default="cpu", help="build profile whose codec recipe trains")
     parser.add_argument("--batch", type=int, help="training batch size (default: the recipe's)")
     parser.add_argument("--device", default="auto", help="where the codec trains: auto, cpu, cuda")
@@ -50,27 +53,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+    parser.add_argument("--tones-only", action="store_true",
+                        help="only the steady-tone round trips (no probe, no corpus clips)")
     args = parser.parse_args(argv)
+    if args.corpus is None and not (args.tones_only and args.codec is not None):
+        parser.error("--corpus is needed to train a codec or to probe one")
     torch.set_num_threads(args.threads)
 
     from semanticaudio.engine.components.dacvae import DacVae
     from semanticaudio.engine.corpus import read_timelines, timelines_path
-    from semanticaudio.engine.recipes.codec_probe import probe_codec
+    from semanticaudio.engine.recipes.codec_probe import probe_codec, tone_round_trip
     from semanticaudio.engine.recipes.quality import corpus_audio
 
-    record: dict = {"corpus": str(args.corpus)}
+    record: dict = {"corpus": str(args.corpus) if args.corpus else None}
     if args.codec is not None:
         codec = DacVae.from_pretrained(str(args.codec))
         record["codec"] = str(args.codec)
     else:
         codec, record["training"] = train_fresh(args)
-    heldout = read_timelines(timelines_path(args.corpus, "heldout"))
-    train = corpus_audio(read_timelines(timelines_path(args.corpus, "train"))[: args.train_clips])
-    test = corpus_audio(heldout[: args.test_clips])
-    report = probe_codec(codec, train, test, steps=args.steps, seed=args.seed)
-    record |= {"train_clips": len(train), "test_clips": len(test), "probe_steps": args.steps,
-               "seed": args.seed, **report.to_json(),
-               "round_trip_single_event": score_round_trip(codec, heldout)}
+    record["tones"] = [asdict(reading) for reading in tone_round_trip(codec)]
+    if not args.tones_only:
+        heldout = read_timelines(timelines_path(args.corpus, "heldout"))
+        train = corpus_audio(
+            read_timelines(timelines_path(args.corpus, "train"))[: args.train_clips])
+        test = corpus_audio(heldout[: args.test_clips])
+        report = probe_codec(codec, train, test, steps=args.steps, seed=args.seed)
+        record |= {"train_clips": len(train), "test_clips": len(test),
+                   "probe_steps": args.steps, "seed": args.seed, **report.to_json(),
+                   "round_trip_single_event": score_round_trip(codec, heldout)}
     text = json.dumps(record, indent=2)
     if args.out is not None:
         from semanticaudio.engine.features.files import write_json_atomic

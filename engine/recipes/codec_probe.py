@@ -12,12 +12,16 @@ Two scores per reading, over the sounding frames only:
   moving average over ``FINE_WIDTH`` mel bands: harmonic lines, narrow bands) comes back:
   1 - ‖fine(reading) - fine(truth)‖₁ / ‖fine(truth)‖₁. 1 is all of it, 0 is what a reading with
   no fine structure gets (a smooth outline, however right), below 0 is lines in the wrong places.
+
+``tone_round_trip`` asks the decoder's side more simply: steady sines through the codec, and
+where the output's strongest lines fall (a codec that renders pitch puts them on the input's).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from semanticaudio.engine.recipes.codec import posterior
@@ -139,3 +143,54 @@ def probe_codec(codec, train: torch.Tensor, test: torch.Tensor, steps: int = 300
         reading = probe(test_inputs)
     return CodecProbeReport(score(reading, test_truth), score(test_decoded, test_truth),
                             len(train_inputs), len(test_inputs))
+
+
+# Steady tones across the range the corpus's tonal classes use (siren 420-980 Hz, bell partials
+# from 150 Hz up, whistle and beep above 1 kHz), off the 25 Hz frame-rate grid where they can be.
+TONES_HZ = (180.0, 310.0, 437.0, 612.5, 700.0, 1000.0, 1234.0, 2000.0, 2890.0)
+PITCH_TOLERANCE = 0.03  # the strongest output line within 3 % of the input (half a semitone)
+
+
+@dataclass(frozen=True)
+class ToneReading:
+    """A steady tone through the codec: its strongest output lines and how loud it came back."""
+
+    frequency_hz: float
+    peaks_hz: tuple[float, ...]  # the strongest spectral lines of the output, strongest first
+    level_kept: float  # output RMS / input RMS
+    pitch_kept: bool  # the strongest line within PITCH_TOLERANCE of the input frequency
+
+
+def spectral_peaks(waveform: np.ndarray, sample_rate_hz: int, count: int = 5,
+                   floor: float = 0.1) -> tuple[float, ...]:
+    """The ``count`` strongest local maxima of the Hann-windowed magnitude spectrum above
+    ``floor`` × its maximum, in Hz, strongest first (zero-padded to 0.25 Hz bins or finer)."""
+    size = max(1 << int(np.ceil(np.log2(sample_rate_hz * 4))), len(waveform))
+    spectrum = np.abs(np.fft.rfft(waveform * np.hanning(len(waveform)), size))
+    frequencies = np.fft.rfftfreq(size, 1.0 / sample_rate_hz)
+    inner = spectrum[1:-1]
+    maxima = np.flatnonzero((inner > spectrum[:-2]) & (inner > spectrum[2:])
+                            & (inner > floor * spectrum.max())) + 1
+    strongest = maxima[np.argsort(spectrum[maxima])[::-1][:count]]
+    return tuple(round(float(frequencies[i]), 1) for i in strongest)
+
+
+def tone_round_trip(codec, frequencies_hz=TONES_HZ, seconds: float = 2.0,
+                    amplitude: float = 0.3) -> list[ToneReading]:
+    """Round-trip a steady sine at each frequency through ``codec`` (posterior mean) and read
+    the middle second of each output: does the codec render pitch, or lines of its own?"""
+    from semanticaudio.engine.recipes.quality import codec_round_trip
+
+    rate = codec.sample_rate_hz
+    time_s = np.arange(int(seconds * rate)) / rate
+    tones = np.stack([amplitude * np.sin(2 * np.pi * f * time_s) for f in frequencies_hz])
+    with torch.no_grad():
+        decoded = codec_round_trip(codec, torch.from_numpy(tones).float()).numpy()
+    middle = slice(len(time_s) // 4, 3 * len(time_s) // 4)
+    readings = []
+    for frequency, tone, output in zip(frequencies_hz, tones, decoded, strict=True):
+        peaks = spectral_peaks(output[middle], rate)
+        level = float(np.sqrt(np.mean(output[middle] ** 2)) / np.sqrt(np.mean(tone[middle] ** 2)))
+        kept = bool(peaks) and abs(peaks[0] - frequency) <= PITCH_TOLERANCE * frequency
+        readings.append(ToneReading(float(frequency), peaks, round(level, 3), kept))
+    return readings

@@ -1,15 +1,19 @@
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from semanticaudio.engine.recipes.codec import CodecRecipe, build_codec
 from semanticaudio.engine.recipes.codec_probe import (
+    TONES_HZ,
     FrameSpectra,
     fine_structure,
     fit_probe,
     probe_codec,
     score,
+    spectral_peaks,
+    tone_round_trip,
 )
 
 HOP = 640
@@ -65,6 +69,47 @@ def test_probe_codec_scores_the_probe_and_the_round_trip():
         probe_codec(codec, torch.zeros(2, 16_000), torch.zeros(1, 16_000), steps=1)
 
 
+class _StandInCodec:
+    """The two calls ``codec_round_trip`` makes (DacVae's ``encode``/``decode`` on (B, S)
+    waveforms): the latent is the waveform itself; ``decode`` plays it back ``speed`` times
+    faster (pitch × speed) and ``gain`` times louder."""
+
+    sample_rate_hz = 16_000
+
+    def __init__(self, speed: float = 1.0, gain: float = 1.0) -> None:
+        self.speed, self.gain = speed, gain
+
+    def encode(self, waveforms: torch.Tensor) -> torch.Tensor:
+        return waveforms
+
+    def decode(self, latent: torch.Tensor) -> torch.Tensor:
+        length = latent.shape[-1]
+        where = (torch.arange(length) * self.speed) % length
+        lower = where.floor().long()
+        frac = where - lower
+        upper = (lower + 1) % length
+        return self.gain * (latent[..., lower] * (1 - frac) + latent[..., upper] * frac)
+
+
+def test_spectral_peaks_find_the_lines_strongest_first():
+    t = torch.arange(16_000).numpy() / 16_000
+    wave = 0.2 * np.sin(2 * np.pi * 437.0 * t) + np.sin(2 * np.pi * 1234.0 * t)
+    peaks = spectral_peaks(wave, 16_000)
+    assert abs(peaks[0] - 1234.0) < 0.5 and abs(peaks[1] - 437.0) < 0.5
+    assert spectral_peaks(np.sin(2 * np.pi * 437.0 * t), 16_000, floor=0.5)[:1] == (437.0,)
+
+
+def test_a_codec_that_renders_pitch_keeps_every_tone_and_a_shifted_one_none():
+    kept = tone_round_trip(_StandInCodec())
+    assert [r.frequency_hz for r in kept] == list(TONES_HZ)
+    assert all(r.pitch_kept and abs(r.level_kept - 1) < 0.02 for r in kept)
+    shifted = tone_round_trip(_StandInCodec(speed=1.25, gain=0.5))
+    assert not any(r.pitch_kept for r in shifted)
+    assert all(abs(r.peaks_hz[0] - 1.25 * r.frequency_hz) < 0.02 * r.frequency_hz
+               for r in shifted if 1.25 * r.frequency_hz < 8000)
+    assert all(abs(r.level_kept - 0.5) < 0.05 for r in shifted)
+
+
 @pytest.fixture
 def small_corpus(tmp_path):
     from semanticaudio.engine.corpus import generate_corpus
@@ -100,6 +145,7 @@ def test_the_bench_command_writes_its_record(tmp_path, small_corpus):
     assert (record["train_clips"], record["test_clips"], record["probe_steps"]) == (4, 6, 2)
     assert record["test_frames"] > 0 and -1 < record["probe"]["fine_recovered"] < 1
     assert "training" not in record
+    assert [tone["frequency_hz"] for tone in record["tones"]] == list(TONES_HZ)
     singles = _single_event_clips(small_corpus)
     assert singles > 0  # the seed gives some, so the evaluator's score below is real
     assert 0 <= record["round_trip_single_event"]["event_f1"] <= 1
@@ -122,3 +168,18 @@ def test_the_bench_command_trains_a_fresh_codec_first_and_saves_it(tmp_path, sma
     saved = DacVae.from_pretrained(str(tmp_path / "fresh"))
     assert sum(p.numel() for p in saved.parameters()) == training["parameters"]
     assert "event_f1" in record["round_trip_single_event"]
+
+
+def test_the_bench_command_reads_tones_only_without_a_corpus(tmp_path):
+    import json
+
+    recipe = CodecRecipe(encoder_dim=4, encoder_out_dim=32, latent_dim=8, decoder_dim=96)
+    build_codec(recipe, 16_000, seed=0).save_pretrained(tmp_path / "codec")
+    out = tmp_path / "tones.json"
+    assert _bench_main()(["--codec", str(tmp_path / "codec"), "--tones-only", "--threads", "1",
+                          "--out", str(out)]) == 0
+    record = json.loads(out.read_text())
+    assert len(record["tones"]) == len(TONES_HZ) and "probe" not in record
+    assert all(tone["level_kept"] >= 0 for tone in record["tones"])
+    with pytest.raises(SystemExit):  # without --codec, a codec must be trained on a corpus
+        _bench_main()(["--train-steps", "2", "--tones-only", "--out", str(out)])
