@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=None,
                         help="the first N single-event clips (default: all of the split's)")
     parser.add_argument("--out", required=True, type=Path, help="JSON file to write")
+    parser.add_argument("--device", default="cpu", help="where the models generate: cpu, cuda")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -39,7 +40,6 @@ def main(argv: list[str] | None = None) -> int:
     from semanticaudio.engine.pipeline import load_pipeline
     from semanticaudio.engine.recipes.quality import generate_clips
 
-    detector = load_detector(default_detector_dir())
     splits = args.split or ["heldout"]
     missing = [split for split in splits if not timelines_path(args.corpus, split).is_file()]
     if missing:
@@ -51,9 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     if empty:
         raise SystemExit(f"{args.corpus}: no single-event clips in {', '.join(empty)}")
     duration_s = records[splits[0]][0].spec.duration_s  # a corpus's clips share one length
+    detector = load_detector(default_detector_dir())
     models = []
     for folder in args.model:
-        pipeline = load_pipeline(folder, device="cpu")
+        pipeline = load_pipeline(folder, device=args.device)
         scores = {}
         for split in splits:
             clips = generate_clips(pipeline, captions[split], duration_s, True, desc=split)

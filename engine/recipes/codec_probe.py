@@ -184,8 +184,7 @@ def tone_round_trip(codec, frequencies_hz=TONES_HZ, seconds: float = 2.0,
     rate = codec.sample_rate_hz
     time_s = np.arange(int(seconds * rate)) / rate
     tones = np.stack([amplitude * np.sin(2 * np.pi * f * time_s) for f in frequencies_hz])
-    with torch.no_grad():
-        decoded = codec_round_trip(codec, torch.from_numpy(tones).float()).numpy()
+    decoded = codec_round_trip(codec, torch.from_numpy(tones).float()).numpy()
     middle = slice(len(time_s) // 4, 3 * len(time_s) // 4)
     readings = []
     for frequency, tone, output in zip(frequencies_hz, tones, decoded, strict=True):
