@@ -63,9 +63,7 @@ def main(argv: list[str] | None = None) -> int:
                              "similarity": report.similarity}
             print(f"{folder}  {split}: event F1 {report.event_f1:.3f}, "
                   f"similarity {report.similarity:.3f} ({len(captions[split])} clips)")
-        sampling = pipeline.checkpoint.config.sampling
-        guidance = (sampling.planner_guidance if pipeline.model.is_two_stage
-                    else sampling.base_guidance)
+        guidance = pipeline.checkpoint.config.sampling.text_guidance(pipeline.model.is_two_stage)
         models.append({"model": str(folder), "name": pipeline.model_name,
                        "guidance": guidance, "scores": scores})
     words = sys.argv[1:] if argv is None else argv

@@ -79,6 +79,16 @@ class SamplingConfig:
     base_steps: int = 50
     base_guidance: float = 4.5
 
+    @staticmethod
+    def guidance_field(two_stage: bool) -> str:
+        """The field holding the text guidance of the model's text-to-latent stage: the
+        planner's (two-stage) or the Base model's."""
+        return "planner_guidance" if two_stage else "base_guidance"
+
+    def text_guidance(self, two_stage: bool) -> float:
+        """The default text guidance of a two-stage or a Base model."""
+        return getattr(self, self.guidance_field(two_stage))
+
 
 @dataclass(frozen=True)
 class FlowEditConfig:

@@ -112,7 +112,7 @@ class Pipeline:
         sampling = self.checkpoint.config.sampling
         two_stage = self.model.is_two_stage
         default_steps = sampling.planner_steps if two_stage else sampling.base_steps
-        default_scale = sampling.planner_guidance if two_stage else sampling.base_guidance
+        default_scale = sampling.text_guidance(two_stage)
         steps = check_steps(_default(num_steps, default_steps))
         scale = check_guidance(_default(guidance, default_scale))
         synth = check_steps(_default(synth_steps, sampling.synth_steps)) if two_stage else 0

@@ -52,7 +52,7 @@ def choose_guidance(model_dir: Path, records, duration_s: float, device: str = "
         report = evaluate_audio(detector, clips, pipeline.sample_rate_hz, captions)
         scores[scale] = {"event_f1": report.event_f1, "similarity": report.similarity}
     best = max(grid, key=lambda scale: (scores[scale]["event_f1"], -scale))
-    key = "planner_guidance" if pipeline.model.is_two_stage else "base_guidance"
+    key = pipeline.checkpoint.config.sampling.guidance_field(pipeline.model.is_two_stage)
     return GuidanceChoice(best, key, scores)
 
 

@@ -52,6 +52,22 @@ def test_the_prompt_and_guidance_change_the_plan(tiny_pipeline):
     assert not torch.allclose(a.semantic_latents, c.semantic_latents)
 
 
+@pytest.mark.parametrize("fixture", ["tiny_pipeline", "base_pipeline"])
+def test_no_guidance_means_the_checkpoints_text_guidance(request, fixture):
+    pipeline = request.getfixturevalue(fixture)
+    sampling = pipeline.checkpoint.config.sampling
+    two_stage = pipeline.model.is_two_stage
+    field = sampling.guidance_field(two_stage)
+    assert field == ("planner_guidance" if two_stage else "base_guidance")
+    default = sampling.text_guidance(two_stage)
+    assert default == getattr(sampling, field)
+    plain = pipeline.generate("a dog barks", 1.0, seed=1).waveforms
+    assert torch.equal(plain, pipeline.generate("a dog barks", 1.0, seed=1,
+                                                guidance=default).waveforms)
+    assert not torch.equal(plain, pipeline.generate("a dog barks", 1.0, seed=1,
+                                                    guidance=default + 1.0).waveforms)
+
+
 def test_progress_runs_through_every_stage_and_cancel_stops_early(tiny_pipeline):
     seen = []
     tiny_pipeline.generate("wind", 1.0, seed=0, progress=lambda f, s: seen.append((f, s)))
