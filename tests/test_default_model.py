@@ -112,9 +112,9 @@ def test_the_default_model_is_the_documented_build():
     # after it, had been deleted from the log to run again. Change by change, so a step kept to
     # the end ran under settings that agree with today's on everything it reads.
     steps = planned_steps(mixed)
-    history = [entry["settings"] for entry in log.get("earlier_settings", [])]
-    for earlier, new in zip(log.get("earlier_settings", []), [*history[1:], log["settings"]],
-                            strict=True):
+    earlier_entries = log.get("earlier_settings", [])
+    following = [entry["settings"] for entry in earlier_entries[1:]] + [log["settings"]]
+    for earlier, new in zip(earlier_entries, following, strict=True):
         old = earlier["settings"]
         changed = {key for key in new if old.get(key) != new[key]}
         readers = [_first_reader(key, old, new) for key in changed]
