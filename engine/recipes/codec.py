@@ -4,8 +4,8 @@ Objective: a spectral reconstruction loss on the decoded posterior sample (``rec
 "stft+mel", multi-scale log-STFT L1 with spectral convergence plus one log-mel L1; or
 "multiscale-mel", DAC's log-mel L1 at seven scales), optionally a waveform L1, plus a small KL
 term that keeps the latent near a unit Gaussian (so that flow models see a well-scaled space).
-No adversarial terms: they need far more compute than two CPU cores have, and the product needs
-recognisable events, not studio fidelity.
+No adversarial terms here: they cost several times the codec's own step. A profile can tune the
+trained codec's decoder against DAC's discriminators afterwards (``decoder.py``).
 """
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ def train_codec(
     """Train ``codec`` in place on random crops of ``bank`` (batches move to ``device``, and
     the codec stays there). With ``checkpoint_dir``, the run saves there every
     ``recipe.optimizer.checkpoint_every`` steps and resumes from it. → the loss history."""
-    _check_rate(codec, bank)
+    check_rate(codec, bank)
     crop = round(recipe.crop_s * bank.sample_rate_hz / codec.hop_length) * codec.hop_length
     spectral = reconstruction_loss(recipe, bank.sample_rate_hz).to(device)
     generator = torch.Generator().manual_seed(seed)
@@ -179,7 +179,7 @@ def evaluate_codec(codec: DacVae, bank: ClipBank, recipe: CodecRecipe) -> CodecR
     """Encode (posterior mean) and decode every clip of ``bank``; measure the reconstruction
     (log-mel L1 of one ``n_mels``-band spectrum at the longest STFT window, whatever loss the
     codec trained with, so that recipes compare)."""
-    _check_rate(codec, bank)
+    check_rate(codec, bank)
     codec.cpu()
     spectral = MultiScaleSpectralLoss(bank.sample_rate_hz, recipe.stft_windows, recipe.n_mels)
     mel_losses, snrs = [], []
@@ -192,7 +192,8 @@ def evaluate_codec(codec: DacVae, bank: ClipBank, recipe: CodecRecipe) -> CodecR
     return CodecReport(sum(mel_losses) / len(bank), sum(snrs) / len(snrs), len(bank))
 
 
-def _check_rate(codec: DacVae, bank: ClipBank) -> None:
+def check_rate(codec: DacVae, bank: ClipBank) -> None:
+    """Refuse a corpus at another sample rate than the codec's."""
     if codec.sample_rate_hz != bank.sample_rate_hz:
         raise ValueError(
             f"the corpus is at {bank.sample_rate_hz} Hz but the codec at {codec.sample_rate_hz} "

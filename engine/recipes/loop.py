@@ -73,14 +73,16 @@ def fit(
     description: str,
     progress: bool = True,
     checkpoint: ProgressCheckpoint | None = None,
+    betas: tuple[float, float] = (0.9, 0.999),
 ) -> TrainingLog:
-    """Run ``settings.steps`` AdamW steps on ``loss_fn(step)["loss"]``. → the loss history.
+    """Run ``settings.steps`` AdamW steps (with ``betas``) on ``loss_fn(step)["loss"]``.
+    → the loss history.
 
     With ``checkpoint``, the run saves its state every ``checkpoint.every`` steps and first
     continues from a saved state if there is one.
     """
     parameters = [p for p in parameters if p.requires_grad]
-    optimizer = torch.optim.AdamW(parameters, lr=settings.learning_rate,
+    optimizer = torch.optim.AdamW(parameters, lr=settings.learning_rate, betas=betas,
                                   weight_decay=settings.weight_decay)
     saved = checkpoint.load(optimizer) if checkpoint is not None else None
     history = saved or {"step": 0, "losses": [], "recent": [], "seconds": 0.0}

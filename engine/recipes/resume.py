@@ -8,7 +8,7 @@ temporary file and a rename. Nothing is pickled.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -21,12 +21,14 @@ PROGRESS_FILE = "progress.json"
 @dataclass(frozen=True)
 class ProgressCheckpoint:
     """Save every ``every`` steps into ``folder``: the ``modules``' weights, the optimizer's
-    moments and the ``generator`` that draws batches."""
+    moments and the ``generator`` that draws batches. ``companions``: optimizers that the loss
+    steps itself (a discriminator's), saved and restored alongside by name."""
 
     folder: Path
     every: int
     modules: dict[str, nn.Module]
     generator: torch.Generator
+    companions: dict[str, torch.optim.Optimizer] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.every < 1:
@@ -44,9 +46,10 @@ class ProgressCheckpoint:
         tensors = {f"module.{name}.{key}": value.detach().clone()
                    for name, module in self.modules.items()
                    for key, value in module.state_dict().items()}
-        for index, slots in optimizer.state_dict()["state"].items():
-            tensors.update({f"optimizer.{index}.{key}": torch.as_tensor(value)
-                            for key, value in slots.items()})
+        for prefix, each in self._optimizers(optimizer).items():
+            for index, slots in each.state_dict()["state"].items():
+                tensors.update({f"{prefix}.{index}.{key}": torch.as_tensor(value)
+                                for key, value in slots.items()})
         tensors["generator"] = self.generator.get_state()
         self.folder.mkdir(parents=True, exist_ok=True)
         save_safetensors_atomic(self.folder / STATE_FILE, tensors)
@@ -64,12 +67,18 @@ class ProgressCheckpoint:
             prefix = f"module.{name}."
             module.load_state_dict({k[len(prefix):]: v for k, v in tensors.items()
                                     if k.startswith(prefix)}, strict=True)
-        state: dict[int, dict] = {}
-        for key, value in tensors.items():
-            if key.startswith("optimizer."):
-                _, index, slot = key.split(".", 2)
-                state.setdefault(int(index), {})[slot] = value
-        optimizer.load_state_dict({"state": state,
-                                   "param_groups": optimizer.state_dict()["param_groups"]})
+        for prefix, each in self._optimizers(optimizer).items():
+            state: dict[int, dict] = {}
+            for key, value in tensors.items():
+                if key.startswith(f"{prefix}."):
+                    index, slot = key[len(prefix) + 1:].split(".", 1)
+                    state.setdefault(int(index), {})[slot] = value
+            each.load_state_dict({"state": state,
+                                  "param_groups": each.state_dict()["param_groups"]})
         self.generator.set_state(tensors["generator"])
         return json.loads((self.folder / PROGRESS_FILE).read_text(encoding="utf-8"))
+
+    def _optimizers(self, optimizer: torch.optim.Optimizer) -> dict[str, torch.optim.Optimizer]:
+        """Tensor-name prefix → optimizer: the trained one, then the companions."""
+        return {"optimizer": optimizer,
+                **{f"companion_{name}": each for name, each in self.companions.items()}}

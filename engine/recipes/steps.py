@@ -39,7 +39,8 @@ def codec_step(profile: BuildProfile, layout: BuildLayout, device: str, progress
     log = train_codec(codec, _bank(layout, "train"), recipe, profile.seed, device, progress,
                       partial)
     report = evaluate_codec(codec, _bank(layout, "validation", profile.validation_clips), recipe)
-    _save_atomically(codec.cpu(), layout.components / "codec")
+    _save_atomically(codec.cpu(), layout.codec)
+    shutil.rmtree(layout.untuned_codec, ignore_errors=True)  # a decoder step's, of an old codec
     shutil.rmtree(partial, ignore_errors=True)
     return {"training": log.to_json(), "validation": asdict(report),
             "parameters": _count(codec)}
@@ -58,7 +59,7 @@ def semantic_step(profile: BuildProfile, layout: BuildLayout, device: str,
     from semanticaudio.engine.recipes.text import build_clap, build_t5
 
     recipe, seed = profile.semantic, profile.seed
-    codec = DacVae.from_pretrained(str(layout.components / "codec"))
+    codec = DacVae.from_pretrained(str(layout.codec))
     encoders = AlignedEncoders(build_frame_encoder(recipe.size, codec, seed + 1),
                                build_clap(recipe.text, seed + 2), build_t5(recipe.text, seed + 3))
     train, validation = _bank(layout, "train"), _bank(layout, "validation",
@@ -76,6 +77,43 @@ def semantic_step(profile: BuildProfile, layout: BuildLayout, device: str,
     return {"training": log.to_json(), "validation_before": asdict(before),
             "validation_after": asdict(after),
             "parameters": {role: _count(m) for role, m in encoders.by_role().items()}}
+
+
+def decoder_step(profile: BuildProfile, layout: BuildLayout, device: str, progress: bool) -> dict:
+    """Tune the codec's decoder against DAC's discriminators (encoder frozen, so the feature
+    cache and the DiTs stay valid; see ``decoder.py``). The codec step's codec is kept as
+    ``codec_untuned`` and every run tunes from it; the tuned one replaces ``codec``, which the
+    export copies. Reports reconstruction and steady tones before and after."""
+    from semanticaudio.engine.components.dacvae import DacVae
+    from semanticaudio.engine.recipes.codec import evaluate_codec
+    from semanticaudio.engine.recipes.decoder import decoder_parameters, tune_decoder
+
+    if not layout.untuned_codec.is_dir():
+        _copy_atomically(layout.codec, layout.untuned_codec)
+    codec = DacVae.from_pretrained(str(layout.untuned_codec))
+    validation = _bank(layout, "validation", profile.validation_clips)
+    before = {"validation": asdict(evaluate_codec(codec, validation, profile.codec)),
+              "tones": _tones(codec)}
+    partial = layout.partial("decoder")
+    log = tune_decoder(codec, _bank(layout, "train"), profile.decoder, profile.codec,
+                       profile.seed, device, progress, partial)
+    after = {"validation": asdict(evaluate_codec(codec, validation, profile.codec)),
+             "tones": _tones(codec)}
+    _save_atomically(codec.cpu(), layout.codec)
+    shutil.rmtree(partial, ignore_errors=True)
+    return {"training": log.to_json(), "before": before, "after": after,
+            "parameters": sum(p.numel() for p in decoder_parameters(codec))}
+
+
+def _tones(codec) -> dict:
+    """Steady tones through ``codec``: how many keep their pitch; each one's strongest line."""
+    from semanticaudio.engine.recipes.codec_probe import tone_round_trip
+
+    readings = tone_round_trip(codec)
+    return {"pitch_kept": sum(r.pitch_kept for r in readings), "tones": len(readings),
+            "strongest_line_hz": {str(r.frequency_hz): r.peaks_hz[0] if r.peaks_hz else None
+                                  for r in readings},
+            "level_kept": {str(r.frequency_hz): r.level_kept for r in readings}}
 
 
 def _features(encoders, bank) -> torch.Tensor:
@@ -100,6 +138,14 @@ def _save_atomically(module, folder: Path) -> None:
     shutil.rmtree(temporary, ignore_errors=True)
     module.cpu().save_pretrained(temporary)
     shutil.rmtree(folder, ignore_errors=True)
+    temporary.rename(folder)
+
+
+def _copy_atomically(source: Path, folder: Path) -> None:
+    """Copy the folder ``source`` to ``folder`` through a temporary sibling and a rename."""
+    temporary = folder.with_name(f".{folder.name}.partial")
+    shutil.rmtree(temporary, ignore_errors=True)
+    shutil.copytree(source, temporary)
     temporary.rename(folder)
 
 
