@@ -16,6 +16,8 @@ ceiling of issue 4's quality bar for any model on this codec).
 With ``--train-steps`` the codec is not read but trained first, from scratch, with the codec
 recipe of ``--profile`` for that many steps (``--batch`` overrides its batch size), on
 ``--device``: how a recipe's codec does at a given budget, before anything is trained on it.
+``--adversarial dac`` adds DAC's discriminators and terms to that recipe (``mrd``: the STFT
+discriminators alone, about a third of the cost on a CPU).
 Every run also round-trips steady sines (``tones``: where the output's strongest lines fall and
 how loud it comes back); ``--tones-only`` does just that, in seconds.
 See ``semanticaudio.engine.recipes.codec_probe``.
@@ -32,7 +34,8 @@ from pathlib import Path
 
 import torch
 
-ROUND_TRIP_CLIPS = 64  # held-out single-event clips scored by the evaluator, as the build does
+ROUND_TRIP_CLIPS = None  # held-out single-event clips scored (None: all, as the mixed build)
+ADVERSARIAL = {"dac": {}, "mrd": {"periods": ()}}  # AdversarialRecipe settings per choice
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="a `sa corpus` folder (not needed for --tones-only with --codec)")
     parser.add_argument("--profile", default="cpu", help="build profile whose codec recipe trains")
     parser.add_argument("--batch", type=int, help="training batch size (default: the recipe's)")
+    parser.add_argument("--adversarial", choices=sorted(ADVERSARIAL),
+                        help="train with DAC's discriminators: dac (MPD + MRD) or mrd (MRD only)")
     parser.add_argument("--device", default="auto", help="where the codec trains: auto, cpu, cuda")
     parser.add_argument("--save", type=Path, help="save the trained codec here")
     parser.add_argument("--train-clips", type=int, default=400)
@@ -58,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.corpus is None and not (args.tones_only and args.codec is not None):
         parser.error("--corpus is needed to train a codec or to probe one")
+    if args.adversarial is not None and args.train_steps is None:
+        parser.error("--adversarial applies to a codec trained here (--train-steps)")
     torch.set_num_threads(args.threads)
 
     from semanticaudio.engine.components.dacvae import DacVae
@@ -95,6 +102,7 @@ def train_fresh(args: argparse.Namespace):
     """A codec of ``args.profile``'s recipe trained for ``args.train_steps`` → (codec, facts)."""
     from semanticaudio.engine.corpus import timelines_path
     from semanticaudio.engine.devices import describe_device
+    from semanticaudio.engine.recipes.adversarial import AdversarialRecipe
     from semanticaudio.engine.recipes.clips import load_clip_bank
     from semanticaudio.engine.recipes.codec import build_codec, train_codec
     from semanticaudio.engine.recipes.profiles import get_profile
@@ -102,7 +110,9 @@ def train_fresh(args: argparse.Namespace):
     base = get_profile(args.profile).codec
     optimizer = replace(base.optimizer, steps=args.train_steps,
                         batch_size=args.batch or base.optimizer.batch_size)
-    recipe = replace(base, optimizer=optimizer)
+    adversarial = (base.adversarial if args.adversarial is None
+                   else AdversarialRecipe(**ADVERSARIAL[args.adversarial]))
+    recipe = replace(base, optimizer=optimizer, adversarial=adversarial)
     device = args.device
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -115,6 +125,7 @@ def train_fresh(args: argparse.Namespace):
     if args.save is not None:
         codec.save_pretrained(args.save)
     return codec, {"profile": args.profile, "steps": args.train_steps,
+                   "adversarial": None if adversarial is None else asdict(adversarial),
                    "batch_size": optimizer.batch_size, "device": describe_device(device),
                    "seconds": round(seconds, 1),
                    "seconds_per_step": round(seconds / max(args.train_steps, 1), 4),

@@ -7,7 +7,10 @@
 # (probe), does its round trip (decoder) render it, and what event F1 does the evaluator give
 # the round trip of held-out single-event clips. Leaves codec-scale.json, the trained codec
 # (codec/) and the logs in $OUT. The training's progress bar in train.log gives the seconds
-# per step if the time limit cuts it short.
+# per step if the time limit cuts it short. ADVERSARIAL=dac (or mrd) trains with DAC's
+# discriminators: does a codec trained against them render steady tones (codec-scale.json's
+# "tones") where the reconstruction-only one draws lines at multiples of 50 Hz? PROFILE=mixed
+# trains the shipped codec's recipe (multi-scale mel) instead of the gpu profile's.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source bench/device_env.sh
@@ -15,7 +18,9 @@ build=/tmp/sa-codec-build
 timeout 240 python3 -m semanticaudio.engine.cli build-default --out "$build" --profile cpu \
     --until corpus --threads 16 > "$out/corpus.log" 2>&1 || { tail -5 "$out/corpus.log"; exit 6; }
 timeout "${TRAIN_TIMEOUT_S:-420}" python3 bench/codec_latent_probe.py \
-    --train-steps "${STEPS:-8000}" --profile gpu --device cuda --corpus "$build/corpus" \
+    --train-steps "${STEPS:-8000}" --profile "${PROFILE:-gpu}" --device cuda \
+    --corpus "$build/corpus" \
+    ${ADVERSARIAL:+--adversarial "$ADVERSARIAL"} \
     --save "$out/codec" --threads 16 --out "$out/codec-scale.json" 2>&1 \
     | tr '\r' '\n' > "$out/train.log"
 tail -40 "$out/train.log"

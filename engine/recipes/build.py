@@ -1,8 +1,7 @@
 """``sa build-default``: the whole default model from nothing, step by step, resumable.
 
 corpus → codec → semantic encoder and text towers → feature cache → stage 1 → stage 2
-(→ Base, for the benchmark) (→ decoder: the codec's decoder tuned adversarially, where the
-profile asks for it) → export → guidance (chosen on validation captions) → quality
+(→ Base, for the benchmark) → export → guidance (chosen on validation captions) → quality
 (the evaluator's scores on held-out prompts).
 Each finished step is recorded in ``build_log.json`` with its timing, the device it ran on and
 what it measured;
@@ -36,7 +35,6 @@ STEPS = (
     ("stage1", steps.train_step("stage1")),
     ("stage2", steps.train_step("stage2")),
     ("base", steps.train_step("base")),
-    ("decoder", steps.decoder_step),
     ("export", steps.export_step),
     ("guidance", guidance_step),
     ("quality", quality_step),
@@ -98,10 +96,8 @@ def build_default(request: BuildRequest) -> BuildResult:
 
 
 def planned_steps(profile: BuildProfile) -> tuple[str, ...]:
-    """The steps a build of ``profile`` runs, in order (Base and the decoder tuning only where
-    the profile asks for them)."""
-    optional = {"base": profile.train_base, "decoder": profile.decoder is not None}
-    return tuple(name for name in STEP_NAMES if optional.get(name, True))
+    """The steps a build of ``profile`` runs, in order (Base only where the profile trains it)."""
+    return tuple(name for name in STEP_NAMES if name != "base" or profile.train_base)
 
 
 def _timed(function, profile: BuildProfile, layout: BuildLayout, device: str,

@@ -4,8 +4,8 @@ Objective: a spectral reconstruction loss on the decoded posterior sample (``rec
 "stft+mel", multi-scale log-STFT L1 with spectral convergence plus one log-mel L1; or
 "multiscale-mel", DAC's log-mel L1 at seven scales), optionally a waveform L1, plus a small KL
 term that keeps the latent near a unit Gaussian (so that flow models see a well-scaled space).
-No adversarial terms here: they cost several times the codec's own step. A profile can tune the
-trained codec's decoder against DAC's discriminators afterwards (``decoder.py``).
+With ``adversarial`` set, DAC's discriminators and their terms join (``adversarial.py``); they
+cost several times the codec's own step, so the CPU recipes go without.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from semanticaudio.engine.components.dacvae import DacVae, DacVaeConfig
 from semanticaudio.engine.components.waveform import pad_to_hop
+from semanticaudio.engine.recipes.adversarial import DAC_BETAS, AdversarialRecipe, AdversarialTerms
 from semanticaudio.engine.recipes.clips import ClipBank
 from semanticaudio.engine.recipes.loop import OptimizerSettings, TrainingLog, fit
 from semanticaudio.engine.recipes.losses import (
@@ -66,6 +67,7 @@ class CodecRecipe:
     reconstruction: str = "stft+mel"
     stft_windows: tuple[int, ...] = (128, 256, 512, 1024, 2048)
     n_mels: int = 64
+    adversarial: AdversarialRecipe | None = None  # DAC's GAN terms (None: reconstruction only)
     optimizer: OptimizerSettings = field(
         default_factory=lambda: OptimizerSettings(steps=2000, batch_size=8, learning_rate=1e-3)
     )
@@ -142,6 +144,8 @@ def train_codec(
     check_rate(codec, bank)
     crop = round(recipe.crop_s * bank.sample_rate_hz / codec.hop_length) * codec.hop_length
     spectral = reconstruction_loss(recipe, bank.sample_rate_hz).to(device)
+    adversarial = None if recipe.adversarial is None else AdversarialTerms(
+        recipe.adversarial, recipe.optimizer, bank.sample_rate_hz, seed, device)
     generator = torch.Generator().manual_seed(seed)
     codec.to(device).train()
 
@@ -158,11 +162,18 @@ def train_codec(
         terms["kl"] = gaussian_kl(mean, std)
         terms["loss"] = (reconstruction + recipe.waveform_weight * terms["waveform"]
                          + scale * recipe.kl_weight * terms["kl"])
+        if adversarial is not None:
+            terms.update(adversarial(estimate, target, step))
+            terms["loss"] = terms["loss"] + adversarial.weighted(terms)
         return terms
 
+    modules, companions = ({}, {}) if adversarial is None else adversarial.checkpoint_parts()
     checkpoint = None if checkpoint_dir is None else ProgressCheckpoint(
-        checkpoint_dir, recipe.optimizer.checkpoint_every, {"codec": codec}, generator)
-    log = fit(codec.parameters(), loss_fn, recipe.optimizer, "codec", progress, checkpoint)
+        checkpoint_dir, recipe.optimizer.checkpoint_every, {"codec": codec, **modules},
+        generator, companions)
+    betas = (0.9, 0.999) if adversarial is None else DAC_BETAS
+    log = fit(codec.parameters(), loss_fn, recipe.optimizer, "codec", progress, checkpoint,
+              betas=betas)
     codec.eval()
     return log
 

@@ -24,13 +24,7 @@ class BuildLayout:
 
     @property
     def codec(self) -> Path:
-        """The codec the flow models' cache was made with (after ``decoder``: its tuned one)."""
         return self.components / "codec"
-
-    @property
-    def untuned_codec(self) -> Path:
-        """The codec as the codec step made it, kept by the decoder step that tunes it."""
-        return self.components / "codec_untuned"
 
     @property
     def cache(self) -> Path:

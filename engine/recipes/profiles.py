@@ -17,7 +17,6 @@ from dataclasses import dataclass, replace
 
 from semanticaudio.engine.config import BackboneSize
 from semanticaudio.engine.recipes.codec import CodecRecipe
-from semanticaudio.engine.recipes.decoder import DecoderRecipe
 from semanticaudio.engine.recipes.frame_encoder import FrameEncoderSize
 from semanticaudio.engine.recipes.loop import OptimizerSettings
 from semanticaudio.engine.recipes.semantic import SemanticRecipe
@@ -77,8 +76,6 @@ class BuildProfile:
     # the last step generates and scores, and the validation ones the guidance is chosen on.
     quality_prompts: int | None = 64
     guidance_prompts: int | None = 32
-    # The codec's decoder tuned against discriminators after the DiTs (None: not tuned).
-    decoder: DecoderRecipe | None = None
     notes: str = ""
 
 
@@ -101,10 +98,6 @@ def _tiny() -> BuildProfile:
                         head_hidden_dim=16, stage1_steps=6, stage2_steps=6, base_steps=6,
                         batch_size=4, learning_rate=1e-3, warmup_steps=1, ema_decay=0.9,
                         checkpoint_every=3),
-        decoder=DecoderRecipe(periods=(2,), fft_sizes=(512,), crop_s=0.24,
-                              optimizer=OptimizerSettings(steps=4, batch_size=2,
-                                                          learning_rate=1e-4, warmup_steps=0,
-                                                          checkpoint_every=2)),
         validation_clips=8,
         quality_prompts=2,
         guidance_prompts=2,

@@ -40,7 +40,6 @@ def codec_step(profile: BuildProfile, layout: BuildLayout, device: str, progress
                       partial)
     report = evaluate_codec(codec, _bank(layout, "validation", profile.validation_clips), recipe)
     _save_atomically(codec.cpu(), layout.codec)
-    shutil.rmtree(layout.untuned_codec, ignore_errors=True)  # a decoder step's, of an old codec
     shutil.rmtree(partial, ignore_errors=True)
     return {"training": log.to_json(), "validation": asdict(report),
             "parameters": _count(codec)}
@@ -79,43 +78,6 @@ def semantic_step(profile: BuildProfile, layout: BuildLayout, device: str,
             "parameters": {role: _count(m) for role, m in encoders.by_role().items()}}
 
 
-def decoder_step(profile: BuildProfile, layout: BuildLayout, device: str, progress: bool) -> dict:
-    """Tune the codec's decoder against DAC's discriminators (encoder frozen, so the feature
-    cache and the DiTs stay valid; see ``decoder.py``). The codec step's codec is kept as
-    ``codec_untuned`` and every run tunes from it; the tuned one replaces ``codec``, which the
-    export copies. Reports reconstruction and steady tones before and after."""
-    from semanticaudio.engine.components.dacvae import DacVae
-    from semanticaudio.engine.recipes.codec import evaluate_codec
-    from semanticaudio.engine.recipes.decoder import decoder_parameters, tune_decoder
-
-    if not layout.untuned_codec.is_dir():
-        _copy_atomically(layout.codec, layout.untuned_codec)
-    codec = DacVae.from_pretrained(str(layout.untuned_codec))
-    validation = _bank(layout, "validation", profile.validation_clips)
-    before = {"validation": asdict(evaluate_codec(codec, validation, profile.codec)),
-              "tones": _tones(codec)}
-    partial = layout.partial("decoder")
-    log = tune_decoder(codec, _bank(layout, "train"), profile.decoder, profile.codec,
-                       profile.seed, device, progress, partial)
-    after = {"validation": asdict(evaluate_codec(codec, validation, profile.codec)),
-             "tones": _tones(codec)}
-    _save_atomically(codec.cpu(), layout.codec)
-    shutil.rmtree(partial, ignore_errors=True)
-    return {"training": log.to_json(), "before": before, "after": after,
-            "parameters": sum(p.numel() for p in decoder_parameters(codec))}
-
-
-def _tones(codec) -> dict:
-    """Steady tones through ``codec``: how many keep their pitch; each one's strongest line."""
-    from semanticaudio.engine.recipes.codec_probe import tone_round_trip
-
-    readings = tone_round_trip(codec)
-    return {"pitch_kept": sum(r.pitch_kept for r in readings), "tones": len(readings),
-            "strongest_line_hz": {str(r.frequency_hz): r.peaks_hz[0] if r.peaks_hz else None
-                                  for r in readings},
-            "level_kept": {str(r.frequency_hz): r.level_kept for r in readings}}
-
-
 def _features(encoders, bank) -> torch.Tensor:
     """The frozen front end's output for every clip of ``bank`` (computed on the CPU)."""
     from semanticaudio.engine.recipes.frame_encoder import front_end_features
@@ -138,14 +100,6 @@ def _save_atomically(module, folder: Path) -> None:
     shutil.rmtree(temporary, ignore_errors=True)
     module.cpu().save_pretrained(temporary)
     shutil.rmtree(folder, ignore_errors=True)
-    temporary.rename(folder)
-
-
-def _copy_atomically(source: Path, folder: Path) -> None:
-    """Copy the folder ``source`` to ``folder`` through a temporary sibling and a rename."""
-    temporary = folder.with_name(f".{folder.name}.partial")
-    shutil.rmtree(temporary, ignore_errors=True)
-    shutil.copytree(source, temporary)
     temporary.rename(folder)
 
 

@@ -27,7 +27,6 @@ def test_tiny_profile_builds_a_model_that_generates_and_edits(tmp_path):
     assert all(step["seconds"] >= 0 for step in log["steps"].values())
     assert {step["device"] for step in log["steps"].values()} == {describe_device("cpu")}
     assert log["steps"]["codec"]["training"]["steps"] == 6
-    _check_the_decoder_step(log["steps"]["decoder"], out / "components")
     assert log["steps"]["export"]["model"]["within_size_limit"]
     guidance = log["steps"]["guidance"]
     if "skipped" not in guidance:  # the tiny corpus may have no single-event validation clip
@@ -49,21 +48,6 @@ def test_tiny_profile_builds_a_model_that_generates_and_edits(tmp_path):
     assert not torch.equal(edited.waveforms, generated.waveforms)
     again = build_default(BuildRequest(out, "tiny", device="cpu", progress=False))
     assert again.ran == () and again.skipped == result.ran
-
-
-def _check_the_decoder_step(record: dict, components: Path) -> None:
-    """The tuned codec replaced the codec step's, which is kept; only the decoder changed."""
-    from safetensors.torch import load_file
-
-    assert record["training"]["steps"] == 4
-    assert record["before"]["tones"]["tones"] == record["after"]["tones"]["tones"] == 9
-    tuned = load_file(str(components / "codec" / "model.safetensors"))
-    untuned = load_file(str(components / "codec_untuned" / "model.safetensors"))
-    assert tuned.keys() == untuned.keys()
-    changed = {key.split(".")[0] for key in tuned if not torch.equal(tuned[key], untuned[key])}
-    assert changed == {"decoder", "quantizer"}
-    assert all(torch.equal(tuned[key], untuned[key]) for key in tuned
-               if key.startswith(("encoder.", "quantizer.in_proj.")))
 
 
 def test_a_build_folder_of_another_profile_is_refused(tmp_path):

@@ -168,6 +168,22 @@ def test_the_bench_command_trains_a_fresh_codec_first_and_saves_it(tmp_path, sma
     saved = DacVae.from_pretrained(str(tmp_path / "fresh"))
     assert sum(p.numel() for p in saved.parameters()) == training["parameters"]
     assert "event_f1" in record["round_trip_single_event"]
+    assert training["adversarial"] is None  # the tiny recipe has no discriminators
+
+
+def test_the_bench_command_trains_with_the_discriminators_it_is_asked_for(tmp_path,
+                                                                         small_corpus):
+    import json
+
+    out = tmp_path / "gan.json"
+    assert _bench_main()(["--train-steps", "2", "--profile", "tiny", "--batch", "2",
+                          "--device", "cpu", "--adversarial", "mrd", "--corpus",
+                          str(small_corpus), "--tones-only", "--threads", "1",
+                          "--out", str(out)]) == 0
+    adversarial = json.loads(out.read_text())["training"]["adversarial"]
+    assert adversarial["periods"] == [] and adversarial["fft_sizes"] == [2048, 1024, 512]
+    with pytest.raises(SystemExit):  # a saved codec is read, not trained: nothing to add to
+        _bench_main()(["--codec", str(tmp_path), "--adversarial", "dac", "--tones-only"])
 
 
 def test_the_bench_command_reads_tones_only_without_a_corpus(tmp_path):
