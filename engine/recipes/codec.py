@@ -19,7 +19,7 @@ from semanticaudio.engine.components.dacvae import DacVae, DacVaeConfig
 from semanticaudio.engine.components.waveform import pad_to_hop
 from semanticaudio.engine.recipes.adversarial import DAC_BETAS, AdversarialRecipe, AdversarialTerms
 from semanticaudio.engine.recipes.clips import ClipBank
-from semanticaudio.engine.recipes.loop import OptimizerSettings, TrainingLog, fit
+from semanticaudio.engine.recipes.loop import ADAMW_BETAS, OptimizerSettings, TrainingLog, fit
 from semanticaudio.engine.recipes.losses import (
     MultiScaleMelLoss,
     MultiScaleSpectralLoss,
@@ -141,7 +141,7 @@ def train_codec(
     """Train ``codec`` in place on random crops of ``bank`` (batches move to ``device``, and
     the codec stays there). With ``checkpoint_dir``, the run saves there every
     ``recipe.optimizer.checkpoint_every`` steps and resumes from it. → the loss history."""
-    check_rate(codec, bank)
+    _check_rate(codec, bank)
     crop = round(recipe.crop_s * bank.sample_rate_hz / codec.hop_length) * codec.hop_length
     spectral = reconstruction_loss(recipe, bank.sample_rate_hz).to(device)
     adversarial = None if recipe.adversarial is None else AdversarialTerms(
@@ -171,7 +171,7 @@ def train_codec(
     checkpoint = None if checkpoint_dir is None else ProgressCheckpoint(
         checkpoint_dir, recipe.optimizer.checkpoint_every, {"codec": codec, **modules},
         generator, companions)
-    betas = (0.9, 0.999) if adversarial is None else DAC_BETAS
+    betas = ADAMW_BETAS if adversarial is None else DAC_BETAS
     log = fit(codec.parameters(), loss_fn, recipe.optimizer, "codec", progress, checkpoint,
               betas=betas)
     codec.eval()
@@ -190,7 +190,7 @@ def evaluate_codec(codec: DacVae, bank: ClipBank, recipe: CodecRecipe) -> CodecR
     """Encode (posterior mean) and decode every clip of ``bank``; measure the reconstruction
     (log-mel L1 of one ``n_mels``-band spectrum at the longest STFT window, whatever loss the
     codec trained with, so that recipes compare)."""
-    check_rate(codec, bank)
+    _check_rate(codec, bank)
     codec.cpu()
     spectral = MultiScaleSpectralLoss(bank.sample_rate_hz, recipe.stft_windows, recipe.n_mels)
     mel_losses, snrs = [], []
@@ -203,8 +203,7 @@ def evaluate_codec(codec: DacVae, bank: ClipBank, recipe: CodecRecipe) -> CodecR
     return CodecReport(sum(mel_losses) / len(bank), sum(snrs) / len(snrs), len(bank))
 
 
-def check_rate(codec: DacVae, bank: ClipBank) -> None:
-    """Refuse a corpus at another sample rate than the codec's."""
+def _check_rate(codec: DacVae, bank: ClipBank) -> None:
     if codec.sample_rate_hz != bank.sample_rate_hz:
         raise ValueError(
             f"the corpus is at {bank.sample_rate_hz} Hz but the codec at {codec.sample_rate_hz} "

@@ -12,6 +12,7 @@ from semanticaudio.engine.recipes.resume import ProgressCheckpoint
 from tqdm import tqdm
 
 LossFn = Callable[[int], dict[str, torch.Tensor]]  # step → {"loss": total, other terms…}
+ADAMW_BETAS = (0.9, 0.999)  # PyTorch's defaults
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def fit(
     description: str,
     progress: bool = True,
     checkpoint: ProgressCheckpoint | None = None,
-    betas: tuple[float, float] = (0.9, 0.999),
+    betas: tuple[float, float] = ADAMW_BETAS,
 ) -> TrainingLog:
     """Run ``settings.steps`` AdamW steps (with ``betas``) on ``loss_fn(step)["loss"]``.
     → the loss history.
