@@ -64,6 +64,15 @@ def arm_recipe(base, arm: str, steps: int, batch_size: int):
     return recipe
 
 
+def off_grid(peaks_hz, frame_rate_hz: float = 25.0, tolerance_hz: float = 1.0) -> bool:
+    """Does the strongest line lie off the multiples of the frame rate (beyond the peak
+    finder's resolution), i.e. could a decoder fed the same latent every frame not draw it?"""
+    if not peaks_hz:
+        return False
+    offset = peaks_hz[0] % frame_rate_hz
+    return min(offset, frame_rate_hz - offset) > tolerance_hz
+
+
 def run_arm(arm: str, args: argparse.Namespace, bank) -> dict:
     from semanticaudio.engine.recipes.codec import build_codec, train_codec
     from semanticaudio.engine.recipes.codec_probe import tone_round_trip
@@ -80,8 +89,7 @@ def run_arm(arm: str, args: argparse.Namespace, bank) -> dict:
             "seconds": round(seconds, 1), "seconds_per_step": round(seconds / args.steps, 3),
             "last_terms": {k: round(v, 4) for k, v in log.terms.items()},
             "pitch_kept": sum(r.pitch_kept for r in readings),
-            "off_grid_lines": sum(bool(r.peaks_hz) and r.peaks_hz[0] % 25 != 0
-                                  for r in readings),
+            "off_grid_lines": sum(off_grid(r.peaks_hz) for r in readings),
             "tones": [asdict(r) for r in readings]}
 
 

@@ -47,3 +47,9 @@ def test_the_bench_command_trains_every_arm_and_reads_its_tones(tmp_path):
     assert record["command"].endswith("--out " + str(out))
     with pytest.raises(SystemExit):
         BENCH["main"](["--steps", "0"])
+
+
+def test_a_line_is_off_grid_only_beyond_the_peak_finders_resolution():
+    off_grid = BENCH["off_grid"]
+    assert not off_grid((399.9, 200.0)) and not off_grid((600.1,)) and not off_grid(())
+    assert off_grid((437.0, 1000.0)) and off_grid((1234.2,))
