@@ -13,7 +13,9 @@ can only output a waveform that repeats every hop, a chord of lines at multiples
 rate (25 Hz). Rendering a tone that does not fit the frame grid needs a latent that carries its
 phase from frame to frame, and magnitude losses barely ask for that (a comb of lines 25 Hz apart
 fills the same mel bands as the tone): the shipped codec decodes every steady tone to lines at
-multiples of 50 Hz (bench/results/codec-tones-mixed.json). A discriminator sees the comb.
+multiples of 50 Hz (bench/results/codec-tones-mixed.json). DAC's discriminators judge the
+waveform and the fine spectrum, where the comb shows; whether that is enough at this frame rate
+is for a GPU run to tell (on two CPU cores no objective moved a line: docs/default-model.md).
 """
 
 from __future__ import annotations
