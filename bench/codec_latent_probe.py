@@ -17,7 +17,7 @@ With ``--train-steps`` the codec is not read but trained first, from scratch, wi
 recipe of ``--profile`` for that many steps (``--batch`` overrides its batch size), on
 ``--device``: how a recipe's codec does at a given budget, before anything is trained on it.
 ``--adversarial dac`` adds DAC's discriminators and terms to that recipe (``mrd``: the STFT
-discriminators alone, about a third of the cost on a CPU).
+discriminators alone, about a fifth of their cost on a CPU).
 Every run also round-trips steady sines (``tones``: where the output's strongest lines fall and
 how loud it comes back); ``--tones-only`` does just that, in seconds.
 See ``semanticaudio.engine.recipes.codec_probe``.
