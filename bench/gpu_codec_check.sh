@@ -11,14 +11,17 @@
 # discriminators: does a codec trained against them render steady tones (codec-scale.json's
 # "tones") where the reconstruction-only one draws lines at multiples of 50 Hz? PROFILE=mixed
 # trains the shipped codec's recipe (multi-scale mel) instead of the gpu profile's.
+# Tried here without a GPU: CORPUS_PROFILE=tiny PROFILE=tiny DEVICE=cpu STEPS=2 ADVERSARIAL=mrd
+# OUT=/tmp/o bash bench/gpu_codec_check.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source bench/device_env.sh
 build=/tmp/sa-codec-build
-timeout 240 python3 -m semanticaudio.engine.cli build-default --out "$build" --profile cpu \
+timeout 240 python3 -m semanticaudio.engine.cli build-default --out "$build" \
+    --profile "${CORPUS_PROFILE:-cpu}" \
     --until corpus --threads 16 > "$out/corpus.log" 2>&1 || { tail -5 "$out/corpus.log"; exit 6; }
 timeout "${TRAIN_TIMEOUT_S:-420}" python3 bench/codec_latent_probe.py \
-    --train-steps "${STEPS:-8000}" --profile "${PROFILE:-gpu}" --device cuda \
+    --train-steps "${STEPS:-8000}" --profile "${PROFILE:-gpu}" --device "${DEVICE:-cuda}" \
     --corpus "$build/corpus" \
     ${ADVERSARIAL:+--adversarial "$ADVERSARIAL"} \
     --save "$out/codec" --threads 16 --out "$out/codec-scale.json" 2>&1 \
