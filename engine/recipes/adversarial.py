@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 
 import torch
 import torch.nn.functional as F
-from semanticaudio.engine.recipes.loop import OptimizerSettings
+from semanticaudio.engine.recipes.loop import OptimizerSettings, update
 from torch import nn
 
 DAC_BETAS = (0.8, 0.99)
@@ -99,7 +99,8 @@ class AdversarialTerms:
     def __init__(self, recipe: AdversarialRecipe, schedule: OptimizerSettings,
                  sample_rate_hz: int, seed: int, device: str | torch.device = "cpu") -> None:
         self.recipe = recipe
-        self.schedule = replace(schedule, learning_rate=recipe.learning_rate)
+        self.schedule = replace(schedule, learning_rate=recipe.learning_rate,
+                                grad_clip=DAC_DISCRIMINATOR_GRAD_CLIP)
         self.adversary = Adversary(recipe, sample_rate_hz, seed).to(device).train()
         self.optimizer = torch.optim.AdamW(self.adversary.parameters(), lr=recipe.learning_rate,
                                            betas=DAC_BETAS)
@@ -108,14 +109,9 @@ class AdversarialTerms:
                  step: int) -> dict[str, torch.Tensor]:
         """(B, S) decoded and real audio → {"adversarial", "feature", "discriminator": the
         discriminator's loss (detached, for the log)}."""
-        for group in self.optimizer.param_groups:
-            group["lr"] = self.schedule.learning_rate_at(step)
         self.adversary.requires_grad_(True)
         critic = self.adversary.discriminator_loss(estimate, target)
-        self.optimizer.zero_grad(set_to_none=True)
-        critic.backward()
-        torch.nn.utils.clip_grad_norm_(self.adversary.parameters(), DAC_DISCRIMINATOR_GRAD_CLIP)
-        self.optimizer.step()
+        update(self.optimizer, self.adversary.parameters(), critic, self.schedule, step)
         self.adversary.requires_grad_(False)  # the codec's loss reaches the codec only
         terms = self.adversary.generator_losses(estimate, target)
         terms["discriminator"] = critic.detach()

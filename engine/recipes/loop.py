@@ -107,15 +107,22 @@ def fit(
 def _step(parameters, optimizer, loss_fn: LossFn, settings: OptimizerSettings, step: int,
           description: str) -> dict[str, float]:
     """One optimisation step. → its loss terms as numbers."""
-    for group in optimizer.param_groups:
-        group["lr"] = settings.learning_rate_at(step)
     terms = loss_fn(step)
     _check_finite(terms["loss"], step, description)
+    update(optimizer, parameters, terms["loss"], settings, step)
+    return {key: value.item() for key, value in terms.items()}
+
+
+def update(optimizer: torch.optim.Optimizer, parameters, loss: torch.Tensor,
+           settings: OptimizerSettings, step: int) -> None:
+    """One update of ``parameters`` down ``loss``: the learning rate of ``step`` on the
+    settings' schedule, gradients clipped at ``settings.grad_clip``."""
+    for group in optimizer.param_groups:
+        group["lr"] = settings.learning_rate_at(step)
     optimizer.zero_grad(set_to_none=True)
-    terms["loss"].backward()
+    loss.backward()
     torch.nn.utils.clip_grad_norm_(parameters, settings.grad_clip)
     optimizer.step()
-    return {key: value.item() for key, value in terms.items()}
 
 
 def _check_finite(loss: torch.Tensor, step: int, description: str) -> None:
