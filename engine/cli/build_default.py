@@ -6,8 +6,8 @@ from __future__ import annotations
 import argparse
 
 PROFILE_CHOICES = ("tiny", "cpu", "gpu", "mixed")  # = recipes.profiles.PROFILES (a test checks)
-STEP_CHOICES = ("corpus", "codec", "semantic", "cache", "stage1", "stage2", "base", "export",
-                "guidance", "quality")
+STEP_CHOICES = ("corpus", "codec", "sine_bank", "semantic", "cache", "stage1", "stage2", "base",
+                "export", "guidance", "quality")
 
 
 def register(parser: argparse.ArgumentParser) -> None:

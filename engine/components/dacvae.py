@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
@@ -28,7 +28,9 @@ from semanticaudio.engine.components.hub import (
     IncompatibleWeightsError,
     resolve_folder,
 )
+from semanticaudio.engine.components.sine_bank import SineBank, SineBankConfig
 from semanticaudio.engine.components.waveform import check_mono, pad_to_hop
+from semanticaudio.engine.config import from_dict
 from torch import nn
 
 PUBLISHED_ID = "facebook/dacvae-watermarked"
@@ -62,10 +64,17 @@ class DacVaeConfig:
     watermark_dim: int = 128
     watermark_bits: int = 16
     watermark: bool = True  # decode adds the published watermark (a fixed all-zero message)
+    # Not in the published model: a bank of sine oscillators whose sum decode adds to the
+    # decoder's waveform (``sine_bank.py``; the default model's codec has one). None: no bank.
+    sine_bank: SineBankConfig | None = None
 
     def __post_init__(self) -> None:
         for name in ("encoder_rates", "decoder_rates", "watermark_rates"):
             object.__setattr__(self, name, tuple(int(r) for r in getattr(self, name)))
+        if isinstance(self.sine_bank, dict):
+            object.__setattr__(self, "sine_bank", from_dict(SineBankConfig, self.sine_bank))
+        if self.sine_bank is not None:
+            self.sine_bank.check_rate(self.sample_rate_hz)
         if math.prod(self.encoder_rates) != math.prod(self.decoder_rates):
             raise ValueError(
                 f"encoder_rates {self.encoder_rates} and decoder_rates {self.decoder_rates} "
@@ -90,11 +99,8 @@ class DacVaeConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> DacVaeConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown DAC-VAE config keys {unknown}; known: {sorted(known)}")
-        return cls(**data)
+        """From a config file's table; unknown keys (the bank's too) are named."""
+        return from_dict(cls, data)
 
 
 class VaeBottleneck(nn.Module):
@@ -180,6 +186,9 @@ class DacVae(AcousticCodec):
         )
         self.quantizer = VaeBottleneck(self.config.encoder_out_dim, self.config.latent_dim)
         self.decoder = WatermarkedDecoder(self.config)
+        bank = self.config.sine_bank
+        self.sine_bank = None if bank is None else SineBank(
+            bank, self.config.encoder_out_dim, self.sample_rate_hz, self.hop_length)
 
     def encode(
         self,
@@ -210,7 +219,10 @@ class DacVae(AcousticCodec):
                 f"latent must be (B, num_frames, {self.latent_dim}), got {tuple(latent.shape)}"
             )
         features = self.quantizer.out_proj(latent.transpose(1, 2))
-        return self.decoder(features).squeeze(1)
+        waveform = self.decoder(features).squeeze(1)
+        if self.sine_bank is not None:
+            waveform = waveform + self.sine_bank(features)
+        return waveform
 
     @classmethod
     def from_pretrained(cls, path_or_id: str = PUBLISHED_ID) -> DacVae:

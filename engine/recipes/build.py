@@ -1,7 +1,7 @@
 """``sa build-default``: the whole default model from nothing, step by step, resumable.
 
-corpus → codec → semantic encoder and text towers → feature cache → stage 1 → stage 2
-(→ Base, for the benchmark) → export → guidance (chosen on validation captions) → quality
+corpus → codec (→ its sine bank) → semantic encoder and text towers → feature cache → stage 1
+→ stage 2 (→ Base, for the benchmark) → export → guidance (chosen on validation captions) → quality
 (the evaluator's scores on held-out prompts).
 Each finished step is recorded in ``build_log.json`` with its timing, the device it ran on and
 what it measured;
@@ -30,6 +30,7 @@ LOG_FORMAT_VERSION = 1
 STEPS = (
     ("corpus", steps.corpus_step),
     ("codec", steps.codec_step),
+    ("sine_bank", steps.sine_bank_step),
     ("semantic", steps.semantic_step),
     ("cache", steps.cache_step),
     ("stage1", steps.train_step("stage1")),
@@ -96,8 +97,10 @@ def build_default(request: BuildRequest) -> BuildResult:
 
 
 def planned_steps(profile: BuildProfile) -> tuple[str, ...]:
-    """The steps a build of ``profile`` runs, in order (Base only where the profile trains it)."""
-    return tuple(name for name in STEP_NAMES if name != "base" or profile.train_base)
+    """The steps a build of ``profile`` runs, in order (Base and the sine bank only where the
+    profile has them)."""
+    optional = {"base": profile.train_base, "sine_bank": profile.sine_bank is not None}
+    return tuple(name for name in STEP_NAMES if optional.get(name, True))
 
 
 def _timed(function, profile: BuildProfile, layout: BuildLayout, device: str,

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from semanticaudio.engine.components.sine_bank import SineBankConfig
 from semanticaudio.engine.config import BackboneSize
 from semanticaudio.engine.recipes.codec import CodecRecipe
 from semanticaudio.engine.recipes.frame_encoder import FrameEncoderSize
 from semanticaudio.engine.recipes.loop import OptimizerSettings
 from semanticaudio.engine.recipes.semantic import SemanticRecipe
+from semanticaudio.engine.recipes.sine_bank import SineBankRecipe
 from semanticaudio.engine.recipes.text import TextRecipe
 
 SAMPLE_RATE_HZ = 16_000
@@ -68,6 +70,7 @@ class BuildProfile:
     semantic: SemanticRecipe
     flow: FlowRecipe
     train_base: bool = False  # the Base model is the benchmark's control, not the product
+    sine_bank: SineBankRecipe | None = None  # added to the trained codec (None: no bank)
     clip_duration_s: float = 5.0
     corpus_seed: int = 0
     seed: int = 0
@@ -88,6 +91,12 @@ def _tiny() -> BuildProfile:
                           crop_s=0.5, stft_windows=(128, 512), n_mels=32,
                           optimizer=OptimizerSettings(steps=6, batch_size=2, learning_rate=2e-3,
                                                       warmup_steps=1, checkpoint_every=4)),
+        sine_bank=SineBankRecipe(
+            bank=SineBankConfig(oscillators=16, hidden=8), fit_crop_s=0.5, tune_crop_s=0.5,
+            fit=OptimizerSettings(steps=4, batch_size=2, learning_rate=1e-3, warmup_steps=1,
+                                  checkpoint_every=3),
+            tune=OptimizerSettings(steps=4, batch_size=2, learning_rate=1e-4, warmup_steps=1,
+                                   checkpoint_every=3)),
         semantic=SemanticRecipe(
             size=FrameEncoderSize(embed_dim=32, hidden_size=32, num_layers=1, num_heads=2),
             text=TextRecipe(t5_width=32, t5_layers=1, t5_heads=2, clap_width=32, clap_layers=1,

@@ -45,6 +45,33 @@ def codec_step(profile: BuildProfile, layout: BuildLayout, device: str, progress
             "parameters": _count(codec)}
 
 
+def sine_bank_step(profile: BuildProfile, layout: BuildLayout, device: str,
+                   progress: bool) -> dict:
+    """Give the trained codec a sine bank (its encoder unchanged, which this checks); report
+    reconstruction on validation clips before and after."""
+    from semanticaudio.engine.components.dacvae import DacVae
+    from semanticaudio.engine.recipes.codec import evaluate_codec
+    from semanticaudio.engine.recipes.sine_bank import add_sine_bank, frozen_parts, train_sine_bank
+
+    validation = _bank(layout, "validation", profile.validation_clips)
+    plain = DacVae.from_pretrained(str(layout.codec))
+    before = evaluate_codec(plain, validation, profile.codec)
+    codec = add_sine_bank(plain, profile.sine_bank.bank, profile.seed + 4)
+    partial = layout.partial("sine_bank")
+    logs = train_sine_bank(codec, _bank(layout, "train"), profile.sine_bank, profile.codec,
+                           profile.seed + 4, device, progress, partial)
+    codec.cpu()
+    for kept, tuned in zip(frozen_parts(plain), frozen_parts(codec), strict=True):
+        if not torch.equal(kept, tuned):
+            raise RuntimeError("the sine bank's training changed the codec's encoder; the "
+                               "feature cache and the DiTs would no longer fit it")
+    after = evaluate_codec(codec, validation, profile.codec)
+    _save_atomically(codec, layout.codec)
+    shutil.rmtree(partial, ignore_errors=True)
+    return {"training": logs, "validation_before": asdict(before),
+            "validation_after": asdict(after), "parameters": _count(codec.sine_bank)}
+
+
 def semantic_step(profile: BuildProfile, layout: BuildLayout, device: str,
                   progress: bool) -> dict:
     """Train the semantic encoder with both text towers; write ``components.json``."""
