@@ -12,9 +12,8 @@ waveform. Spectral lines land within half an oscillator spacing of where the lat
 noise comes back as many oscillators with fixed random-looking phases.
 
 Frequencies are log-spaced over ``range_hz``; starting phases follow the golden-ratio sequence, so
-a decode is deterministic. Rendering goes in chunks of ``CHUNK_SAMPLES`` (the (batch,
-oscillators, samples) product would otherwise hold a gigabyte for 30 s), with each chunk's
-starting phases advanced in cycles, in float32 whatever dtype the module is cast to.
+a decode is deterministic. Rendering is a few matrix products per clip (``render``), with the
+phases worked out in cycles, in float32 whatever dtype the module is cast to.
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-CHUNK_SAMPLES = 8192
 GOLDEN_RATIO_FRACTION = (math.sqrt(5.0) - 1.0) / 2.0
 INITIAL_LOG_AMPLITUDE = -6.0  # softplus(-6) · scale: the bank starts near silent
 
@@ -72,6 +70,8 @@ class SineBank(nn.Module):
                  hop_length: int) -> None:
         super().__init__()
         config.check_rate(sample_rate_hz)
+        if hop_length % 2:
+            raise ValueError(f"a sine bank needs an even hop length, got {hop_length}")
         self.config, self.sample_rate_hz, self.hop_length = config, sample_rate_hz, hop_length
         self.net = nn.Sequential(
             nn.Conv1d(in_dim, config.hidden, kernel_size=3, padding=1), nn.GELU(),
@@ -79,12 +79,14 @@ class SineBank(nn.Module):
             nn.Conv1d(config.hidden, config.oscillators, kernel_size=1),
         )
         nn.init.constant_(self.net[-1].bias, INITIAL_LOG_AMPLITUDE)
-        # Frequencies in cycles per sample, and starting phases in cycles; plain attributes,
-        # not buffers, so that casting the module to bf16 leaves them exact.
+        # In cycles, worked out in float64 here: each oscillator's frequency per sample, its
+        # phase at render segment 0's first sample (sample -hop / 2; the golden-ratio start is
+        # at sample 0) and how far it turns in a hop. Plain attributes, not buffers, so that
+        # casting the module to bf16 leaves them exact.
         self._cycles_per_sample = (config.frequencies_hz() / sample_rate_hz).tolist()
-        self._start_cycles = [(k * GOLDEN_RATIO_FRACTION) % 1.0
-                              for k in range(config.oscillators)]
-        self._chunk_cycles = [(f * CHUNK_SAMPLES) % 1.0 for f in self._cycles_per_sample]
+        self._first_cycles = [(k * GOLDEN_RATIO_FRACTION - f * (hop_length // 2)) % 1.0
+                              for k, f in enumerate(self._cycles_per_sample)]
+        self._hop_cycles = [(f * hop_length) % 1.0 for f in self._cycles_per_sample]
 
     def amplitudes(self, features: torch.Tensor) -> torch.Tensor:
         """(B, in_dim, T) → each oscillator's amplitude per frame, (B, oscillators, T) ≥ 0."""
@@ -92,39 +94,41 @@ class SineBank(nn.Module):
 
     def render(self, amplitudes: torch.Tensor) -> torch.Tensor:
         """(B, oscillators, T) amplitudes → (B, T · hop) waveform, amplitudes interpolated
-        linearly between frame centres (as ``F.interpolate(..., mode="linear")``)."""
+        linearly between frame centres (as ``F.interpolate(..., mode="linear")``).
+
+        Segment t (t = 0 … T) is the hop from sample t · hop − hop / 2, between the centres of
+        frames t − 1 and t (the first and the last hold the edge frame): its gain ramps from
+        one frame's amplitude to the next. As sin(φ + θ) = sin φ cos θ + cos φ sin θ, with φ an
+        oscillator's phase at the segment's first sample and θ what it turns within the
+        segment, each end of every segment is one matrix product with a (2 · oscillators, hop)
+        table of cos θ and sin θ."""
         count, frames = amplitudes.shape[1:]
         if count != self.config.oscillators:
             raise ValueError(f"expected {self.config.oscillators} oscillators' amplitudes, got "
                              f"{count}")
-        device = amplitudes.device
-        cycles = torch.tensor(self._cycles_per_sample, dtype=torch.float32, device=device)
-        start = torch.tensor(self._start_cycles, dtype=torch.float32, device=device)
-        advance = torch.tensor(self._chunk_cycles, dtype=torch.float32, device=device)
-        length = frames * self.hop_length
-        chunks = []
-        for index, first in enumerate(range(0, length, CHUNK_SAMPLES)):
-            offset = torch.arange(min(CHUNK_SAMPLES, length - first), device=device)
-            gains = _interpolate(amplitudes, first + offset, self.hop_length)  # (B, n, chunk)
-            phase = torch.remainder(start + index * advance, 1.0)[:, None] + (
-                cycles[:, None] * offset.to(torch.float32)[None])
-            sines = torch.sin(2 * math.pi * phase).to(amplitudes.dtype)  # (n, chunk)
-            chunks.append(torch.einsum("bnl,nl->bl", gains, sines))
-        return torch.cat(chunks, dim=1)
+        device, dtype, hop = amplitudes.device, amplitudes.dtype, self.hop_length
+
+        def constant(values: list[float]) -> torch.Tensor:
+            return torch.tensor(values, dtype=torch.float32, device=device)[:, None]
+
+        segments = torch.arange(frames + 1, dtype=torch.float32, device=device)
+        turns = torch.remainder(constant(self._first_cycles)
+                                + constant(self._hop_cycles) * segments, 1.0)  # (n, T + 1)
+        within = torch.remainder(constant(self._cycles_per_sample)
+                                 * torch.arange(hop, dtype=torch.float32, device=device), 1.0)
+        basis = torch.cat([torch.cos(2 * math.pi * within),
+                           torch.sin(2 * math.pi * within)]).to(dtype)  # (2n, hop)
+        weights = torch.cat([torch.sin(2 * math.pi * turns),
+                             torch.cos(2 * math.pi * turns)]).to(dtype)  # (2n, T + 1)
+        padded = torch.cat([amplitudes[..., :1], amplitudes, amplitudes[..., -1:]], dim=-1)
+        ends = torch.stack([padded[..., :-1], padded[..., 1:]], dim=1)  # (B, 2, n, T + 1)
+        lines = (ends.repeat(1, 1, 2, 1) * weights).transpose(-1, -2) @ basis  # (B, 2, T+1, hop)
+        ramp = (torch.arange(hop, dtype=dtype, device=device) + 0.5) / hop
+        waveform = lines[:, 0] * (1 - ramp) + lines[:, 1] * ramp  # (B, T + 1, hop)
+        return waveform.flatten(1)[:, hop // 2 : hop // 2 + frames * hop]
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         return self.render(self.amplitudes(features))
-
-
-def _interpolate(values: torch.Tensor, samples: torch.Tensor, hop: int) -> torch.Tensor:
-    """(B, n, T) per-frame values at output ``samples`` (S,), linear between frame centres and
-    held beyond the first and last: the sampling of ``F.interpolate(mode="linear")`` to T · hop."""
-    frames = values.shape[-1]
-    position = ((samples.to(torch.float32) + 0.5) / hop - 0.5).clamp(0, frames - 1)
-    lower = position.floor().long().clamp(max=max(frames - 2, 0))
-    upper = (lower + 1).clamp(max=frames - 1)
-    weight = (position - lower).to(values.dtype)
-    return values[..., lower] * (1 - weight) + values[..., upper] * weight
 
 
 def spectral_targets(waveform: torch.Tensor, config: SineBankConfig, sample_rate_hz: int,

@@ -6,11 +6,9 @@ import torch
 import torch.nn.functional as F
 from semanticaudio.engine.components.dacvae import DacVae, DacVaeConfig
 from semanticaudio.engine.components.sine_bank import (
-    CHUNK_SAMPLES,
     GOLDEN_RATIO_FRACTION,
     SineBank,
     SineBankConfig,
-    _interpolate,
     spectral_targets,
 )
 from semanticaudio.engine.recipes.codec_probe import spectral_peaks
@@ -30,23 +28,34 @@ def _one_oscillator(index: int, amplitude: float, frames: int) -> torch.Tensor:
     return amplitudes
 
 
-def test_interpolation_is_that_of_torch_linear_upsampling():
-    values = torch.rand(2, 5, 7)
-    samples = torch.arange(7 * HOP)
-    expected = F.interpolate(values, size=7 * HOP, mode="linear", align_corners=False)
-    torch.testing.assert_close(_interpolate(values, samples, HOP), expected)
-
-
-def test_one_oscillator_plays_its_frequency_at_its_amplitude_across_chunks():
-    frames = 3 * CHUNK_SAMPLES // HOP + 5  # several render chunks
-    bank, index = _bank(), 20
-    waveform = bank.render(_one_oscillator(index, 0.3, frames))[0].double()
-    frequency = float(CONFIG.frequencies_hz()[index])
+def _reference(amplitudes: torch.Tensor) -> torch.Tensor:
+    """What render computes, written plainly in float64: every oscillator's sine from sample 0
+    at its golden-ratio phase, its amplitude upsampled linearly between frame centres."""
+    count, frames = amplitudes.shape[1:]
     samples = torch.arange(frames * HOP, dtype=torch.float64)
-    start = (index * GOLDEN_RATIO_FRACTION) % 1.0
-    exact = 0.3 * torch.sin(2 * math.pi * (start + frequency / RATE * samples))
-    # float32 phases, continuous over the chunk boundaries: within 1e-3 of the exact sine
+    frequencies = CONFIG.frequencies_hz()[:, None] / RATE
+    starts = (torch.arange(count, dtype=torch.float64) * GOLDEN_RATIO_FRACTION)[:, None]
+    sines = torch.sin(2 * math.pi * (starts + frequencies * samples))  # (n, S)
+    gains = F.interpolate(amplitudes.double(), size=frames * HOP, mode="linear",
+                          align_corners=False)
+    return (gains * sines).sum(dim=1)
+
+
+def test_render_is_the_sum_of_interpolated_sines():
+    amplitudes = 0.01 * torch.rand(2, CONFIG.oscillators, 60)  # 2.4 s: phases run far
+    rendered = _bank().render(amplitudes).double()
+    expected = _reference(amplitudes)
+    assert rendered.shape == expected.shape == (2, 60 * HOP)
+    # float32 phases: within 1e-3 of the float64 sum's peak
+    assert (rendered - expected).abs().max() < 1e-3 * expected.abs().max()
+
+
+def test_one_oscillator_plays_its_frequency_at_its_amplitude():
+    frames, index = 400, 20  # 16 s
+    waveform = _bank().render(_one_oscillator(index, 0.3, frames))[0].double()
+    exact = _reference(_one_oscillator(index, 0.3, frames))[0]
     assert (waveform - exact).abs().max() < 1e-3
+    frequency = float(CONFIG.frequencies_hz()[index])
     assert spectral_peaks(waveform.numpy(), RATE)[0] == pytest.approx(frequency, abs=0.5)
 
 
@@ -116,6 +125,11 @@ def test_a_codec_without_a_bank_keeps_the_published_layout():
 def test_an_unknown_bank_setting_in_a_config_file_is_named():
     with pytest.raises(ValueError, match=r"unknown SineBankConfig setting\(s\) \['voices'\]"):
         DacVaeConfig.from_dict({"sine_bank": {"voices": 3}})
+
+
+def test_an_odd_hop_is_refused():
+    with pytest.raises(ValueError, match="even hop length"):
+        SineBank(CONFIG, in_dim=8, sample_rate_hz=RATE, hop_length=641)
 
 
 def test_the_render_refuses_the_wrong_number_of_oscillators():
