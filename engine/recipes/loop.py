@@ -77,13 +77,15 @@ def fit(
     betas: tuple[float, float] = ADAMW_BETAS,
 ) -> TrainingLog:
     """Run ``settings.steps`` AdamW steps (with ``betas``) on ``loss_fn(step)["loss"]``.
+    ``parameters``: tensors, or groups of them with a learning-rate scale (``_trainable_groups``).
     → the loss history.
 
     With ``checkpoint``, the run saves its state every ``checkpoint.every`` steps and first
     continues from a saved state if there is one.
     """
-    parameters = [p for p in parameters if p.requires_grad]
-    optimizer = torch.optim.AdamW(parameters, lr=settings.learning_rate, betas=betas,
+    groups = _trainable_groups(parameters)
+    parameters = [p for group in groups for p in group["params"]]
+    optimizer = torch.optim.AdamW(groups, lr=settings.learning_rate, betas=betas,
                                   weight_decay=settings.weight_decay)
     saved = checkpoint.load(optimizer) if checkpoint is not None else None
     history = saved or {"step": 0, "losses": [], "recent": [], "seconds": 0.0}
@@ -104,6 +106,15 @@ def fit(
     return TrainingLog(tuple(history["losses"]), averaged, time.perf_counter() - start)
 
 
+def _trainable_groups(parameters) -> list[dict]:
+    """Parameters, or parameter groups ``{"params": …, "lr_scale": s}`` (a group learns at s
+    times the scheduled rate), → AdamW's groups of the ones that require gradients."""
+    items = list(parameters)
+    groups = items if items and isinstance(items[0], dict) else [{"params": items}]
+    return [{"params": [p for p in group["params"] if p.requires_grad],
+             "lr_scale": group.get("lr_scale", 1.0)} for group in groups]
+
+
 def _step(parameters, optimizer, loss_fn: LossFn, settings: OptimizerSettings, step: int,
           description: str) -> dict[str, float]:
     """One optimisation step. → its loss terms as numbers."""
@@ -116,9 +127,10 @@ def _step(parameters, optimizer, loss_fn: LossFn, settings: OptimizerSettings, s
 def update(optimizer: torch.optim.Optimizer, parameters, loss: torch.Tensor,
            settings: OptimizerSettings, step: int) -> None:
     """One update of ``parameters`` down ``loss``: the learning rate of ``step`` on the
-    settings' schedule, gradients clipped at ``settings.grad_clip``."""
+    settings' schedule (times a group's ``lr_scale``), gradients clipped at
+    ``settings.grad_clip``."""
     for group in optimizer.param_groups:
-        group["lr"] = settings.learning_rate_at(step)
+        group["lr"] = settings.learning_rate_at(step) * group.get("lr_scale", 1.0)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     torch.nn.utils.clip_grad_norm_(parameters, settings.grad_clip)
