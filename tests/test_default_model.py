@@ -155,7 +155,7 @@ def test_sa_generate_and_edit_work_offline_without_a_model(offline, tmp_path):
     bell, rate = soundfile.read(tmp_path / "bell.wav", dtype="float32")
     assert rate == 16_000 and len(bell) == 32_000
     # A signal, not digital silence: the corpus is quiet (clip RMS 0.003-0.09), and this
-    # model's bell peaks near -42 dBFS (its quality: docs/default-model.md).
+    # model's bell peaks near -18 dBFS (-42 before its codec's sine bank; docs/default-model.md).
     assert np.abs(bell).max() > 1e-3
     edited = sa(offline, "edit", "bell.wav", "--source", "a bell rings twice", "--target",
                 "rain falls", "--seed", "0", "-o", "rain.wav", cwd=tmp_path)
