@@ -117,8 +117,10 @@ def train_sine_bank(
     fit_generator = torch.Generator().manual_seed(seed)
 
     def fit_loss(step: int) -> dict[str, torch.Tensor]:
-        _, features, wanted = crops_and_latents(recipe.fit, recipe.fit_crop_s, fit_generator)
-        term = target_term(codec.sine_bank.amplitudes(features.detach()), wanted)
+        with torch.no_grad():  # only the bank trains here: no graph through the decoder's side
+            _, features, wanted = crops_and_latents(recipe.fit, recipe.fit_crop_s,
+                                                    fit_generator)
+        term = target_term(codec.sine_bank.amplitudes(features), wanted)
         return {"loss": term, "spectrum": term}
 
     spectral = reconstruction_loss(codec_recipe, bank.sample_rate_hz).to(device)
