@@ -184,8 +184,7 @@ def _mixed() -> BuildProfile:
     # evaluator's F1 on the 90 held-out single-event clips from 0.796 to 0.859 for the codec's
     # round trip and from 0.730 to 0.830 for the model (docs/default-model.md).
     return replace(cpu, name="mixed", codec=codec, sine_bank=SineBankRecipe(), flow=flow,
-                   quality_prompts=None,
-                   guidance_prompts=None,
+                   quality_prompts=None, guidance_prompts=None,
                    notes="the codec on one GPU (minutes), the rest on two CPU cores (1.7 h)")
 
 
