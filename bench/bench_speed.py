@@ -159,7 +159,8 @@ def relative_error(a: torch.Tensor | None, b: torch.Tensor | None) -> float | No
 
 
 def output_match(fast: dict, plain: dict) -> dict:
-    """Per case: relative L2 error of the fast outputs against the plain fp32 outputs."""
+    """Per case: relative L2 error of the fast outputs against the plain fp32 outputs, and the
+    waveforms' difference as an RMS fraction of full scale (the tests' bound for waveforms)."""
     match = {}
     for name, result in fast.items():
         reference = plain.get(name, {}).get("_output")
@@ -168,6 +169,8 @@ def output_match(fast: dict, plain: dict) -> dict:
         out = result["_output"]
         match[name] = {field: relative_error(getattr(out, field), getattr(reference, field))
                        for field in ("waveforms", "acoustic_latents", "semantic_latents")}
+        difference = out.waveforms.float() - reference.waveforms.float()
+        match[name]["waveforms_rms_of_full_scale"] = float(difference.pow(2).mean().sqrt())
     return match
 
 

@@ -19,6 +19,7 @@ import torchaudio.functional as AF
 from semanticaudio.engine import regions
 from semanticaudio.engine.checkpoint import Checkpoint, load_checkpoint
 from semanticaudio.engine.components.base import TextEmbedding
+from semanticaudio.engine.components.waveform import remove_dc
 from semanticaudio.engine.config import FlowEditConfig
 from semanticaudio.engine.errors import EngineError
 from semanticaudio.engine.flowedit import EditConditions, flow_edit
@@ -187,13 +188,14 @@ class Pipeline:
     def _decode(
         self, acoustic: torch.Tensor, num_samples: int, reporter: StepReporter
     ) -> torch.Tensor:
-        """Standardised acoustic latent → (V, num_samples) float32 waveforms on the CPU."""
+        """Standardised acoustic latent → (V, num_samples) float32 waveforms on the CPU, with
+        any DC offset the codec leaves removed (``remove_dc``)."""
         reporter.check_cancel()
         latent = self.model.acoustic_norm.denormalize(acoustic)
         waveforms = self.codec.decode(latent.to(self._codec_dtype)).float()
-        waveforms = _fit_length(waveforms, num_samples)
+        waveforms = _fit_length(waveforms, num_samples).cpu()
         reporter.step("decode")
-        return waveforms.clamp(-1.0, 1.0).cpu()
+        return remove_dc(waveforms, self.sample_rate_hz).clamp(-1.0, 1.0)
 
     # ---------------------------------------------------------------------- edit
     @torch.no_grad()

@@ -1,6 +1,8 @@
-"""Small waveform helpers shared by the components that read audio."""
+"""Small waveform helpers shared by the components that read audio and the pipeline."""
 
 from __future__ import annotations
+
+import math
 
 import torch
 import torch.nn.functional as F
@@ -26,3 +28,27 @@ def pad_to_hop(waveform: torch.Tensor, hop_length: int) -> torch.Tensor:
         return waveform
     mode = "reflect" if pad < waveform.shape[-1] else "constant"
     return F.pad(waveform.unsqueeze(1), (0, pad), mode=mode).squeeze(1)  # (B, S + pad)
+
+
+# Below the audible range and above any musical content; a sound designer's DC filter.
+DC_CUTOFF_HZ = 10.0
+
+
+def remove_dc(waveforms: torch.Tensor, sample_rate_hz: int,
+              cutoff_hz: float = DC_CUTOFF_HZ) -> torch.Tensor:
+    """(B, S) → (B, S): a one-pole DC blocker, −3 dB near ``cutoff_hz``, same dtype.
+
+    ``y[n] = x[n] − x[n−1] + p·y[n−1]`` with ``p = exp(−2π·cutoff/rate)``, run in float64 (the
+    pole is within 0.2 % of 1). The clip is taken to have sat at its first sample before it
+    started, so a constant offset is removed from the very first sample instead of decaying
+    away: a constant input gives exact zeros.
+    """
+    import torchaudio.functional as AF
+
+    check_mono(waveforms)
+    x = waveforms.double()
+    steps = torch.diff(x, dim=-1, prepend=x[..., :1])  # the first step is 0
+    pole = math.exp(-2.0 * math.pi * cutoff_hz / sample_rate_hz)
+    a = torch.tensor([1.0, -pole], dtype=torch.float64, device=x.device)
+    b = torch.tensor([1.0, 0.0], dtype=torch.float64, device=x.device)
+    return AF.lfilter(steps, a, b, clamp=False).to(waveforms.dtype)

@@ -191,3 +191,11 @@ def test_a_synthesizer_trained_without_text_ignores_the_prompt(tiny_checkpoint_d
     checkpoint.model.config = replace(model_config, synthesizer_uses_text=True)
     c = pipeline._synthesize(texts[1], plan, 3, torch.Generator().manual_seed(1), StepReporter(3))
     assert not torch.allclose(a, c)
+
+
+def test_a_dc_offset_from_the_codec_does_not_reach_the_output(tiny_pipeline, monkeypatch):
+    clean = tiny_pipeline.generate("a bell rings", 1.0, seed=4).waveforms
+    decode = tiny_pipeline.codec.decode
+    monkeypatch.setattr(tiny_pipeline.codec, "decode", lambda latent: decode(latent) + 0.05)
+    offset = tiny_pipeline.generate("a bell rings", 1.0, seed=4).waveforms
+    torch.testing.assert_close(offset, clean, rtol=0, atol=1e-6)  # the offset is 50 000 x that

@@ -1,5 +1,5 @@
 """FastPipeline end to end on the CPU: same seed, same output as the plain Pipeline (fp32 within
-rounding; bf16 within ``BF16_RELATIVE_L2``), plain fallbacks, progress, cancel and warm-up."""
+rounding; bf16 within ``bf16_error``'s bounds), plain fallbacks, progress, cancel and warm-up."""
 
 import pytest
 import torch
@@ -8,7 +8,7 @@ from semanticaudio.engine.errors import Cancelled
 from semanticaudio.engine.pipeline import Pipeline
 from semanticaudio.engine.tiny import build_tiny_checkpoint
 
-from tests.engine.accel.helpers import BF16_RELATIVE_L2, FP32_TOLERANCE, fp32_config, relative_l2
+from tests.engine.accel.helpers import FP32_TOLERANCE, bf16_error, fp32_config
 
 CPU = torch.device("cpu")
 FIELDS = ("waveforms", "acoustic_latents", "semantic_latents")
@@ -72,8 +72,8 @@ def test_bf16_copies_stay_within_the_stated_tolerance_of_fp32(checkpoint):
     plain, fast = _pipelines(checkpoint, fp32_config(dtype="bfloat16", codec_dtype="bfloat16"))
     a = plain.generate("a dog barks", 1.3, seed=3)
     b = fast.generate("a dog barks", 1.3, seed=3)
-    errors = [relative_l2(getattr(b, f), getattr(a, f)) for f in FIELDS]
-    assert all(0 < e < BF16_RELATIVE_L2 for e in errors), errors  # > 0: bf16 really ran
+    errors = [bf16_error(f, getattr(b, f), getattr(a, f)) for f in FIELDS]
+    assert all(0 < error < bound for error, bound in errors), errors  # > 0: bf16 really ran
 
 
 def test_the_cpu_path_stays_plain_unless_asked(checkpoint):
