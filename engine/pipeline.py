@@ -193,9 +193,9 @@ class Pipeline:
         reporter.check_cancel()
         latent = self.model.acoustic_norm.denormalize(acoustic)
         waveforms = self.codec.decode(latent.to(self._codec_dtype)).float()
-        waveforms = _fit_length(waveforms, num_samples).cpu()
+        waveforms = remove_dc(_fit_length(waveforms, num_samples), self.sample_rate_hz)
         reporter.step("decode")
-        return remove_dc(waveforms, self.sample_rate_hz).clamp(-1.0, 1.0)
+        return waveforms.clamp(-1.0, 1.0).cpu()
 
     # ---------------------------------------------------------------------- edit
     @torch.no_grad()

@@ -41,6 +41,21 @@ def test_the_cutoff_and_below():
     assert _gain_db(0.5) < -20.0  # a slow drift
 
 
+@pytest.mark.parametrize("rate", [16_000, 48_000])
+def test_the_scan_equals_a_sample_by_sample_filter(rate):
+    """torchaudio's lfilter runs the same recursion one sample at a time; 25 s spans three of
+    the scan's blocks at 16 kHz."""
+    from torchaudio.functional import lfilter
+
+    x = 0.3 * torch.randn(2, 25 * rate, generator=torch.Generator().manual_seed(0)) + 0.02
+    x = x.double()
+    pole = math.exp(-2 * math.pi * DC_CUTOFF_HZ / rate)
+    steps = torch.diff(x, dim=-1, prepend=x[..., :1])
+    a, b = torch.tensor([1.0, -pole], dtype=x.dtype), torch.tensor([1.0, 0.0], dtype=x.dtype)
+    expected = lfilter(steps, a, b, clamp=False)
+    torch.testing.assert_close(remove_dc(x, rate), expected, rtol=0, atol=1e-12)
+
+
 def test_only_mono_batches_are_accepted():
     with pytest.raises(ValueError, match=r"mono \(B, num_samples\)"):
         remove_dc(torch.zeros(2, 1, 100), RATE)
