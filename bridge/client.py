@@ -101,7 +101,7 @@ def options_string(args: argparse.Namespace) -> str:
     if args.seed is not None:
         pairs.append(f"seed={args.seed}")
     if getattr(args, "range", None):
-        pairs.append(f"range={args.range[0]:g}:{args.range[1]:g}")
+        pairs.append(f"range={args.range[0]!r}:{args.range[1]!r}")  # every digit: no rounding
     for item in args.option:
         if "=" not in item or ";" in item:
             raise UsageError(f"--option takes one KEY=VALUE without ';', got {item!r}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import math
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from pythonosc.osc_message_builder import OscMessageBuilder
@@ -181,6 +181,11 @@ def _number(spec: OptionSpec, raw: str, kind: type) -> float | int:
     if not math.isfinite(value) or not spec.low <= value <= spec.high:
         raise _bad_option(spec, raw, bounds)
     return value
+
+
+# How far past the region a range's end may reach and still mean the region's end (less than
+# five samples at 48 kHz): float32 lengths and printed ranges round.
+RANGE_ROUNDING_S = 1e-4
 
 
 def _range(spec: OptionSpec, raw: str) -> tuple[float, float]:
@@ -441,13 +446,25 @@ def _decode_edit(values: dict[str, Any]) -> EditRequest:
         raise ProtocolError(
             ErrorCode.BAD_REQUEST, "/sa/edit: target_prompt is empty (give one, or a preset)"
         )
-    if options.range_s is not None and options.range_s[1] > length_s + 1e-9:
+    if options.range_s is not None:
+        options = replace(options, range_s=_range_in_region(options.range_s, length_s))
+    return EditRequest(**{**values, "options": options})
+
+
+def _range_in_region(range_s: tuple[float, float], length_s: float) -> tuple[float, float]:
+    """The range, its end moved back onto the region's end when it passes it by rounding only.
+
+    length_s travels as a float32 and the range as text, so a range that ends where the region
+    ends (a DAW selection clipped to its item) can pass length_s by a few parts in 10^8, or more
+    when a sender prints fewer digits."""
+    start, end = range_s
+    if end > length_s + RANGE_ROUNDING_S or start >= length_s:
         raise ProtocolError(
             ErrorCode.BAD_REGION,
-            f"/sa/edit: range={options.range_s[0]}:{options.range_s[1]} ends after the region "
-            f"(length_s={length_s}); range is in seconds relative to start_s",
+            f"/sa/edit: range={start}:{end} does not fit in the region (length_s={length_s}); "
+            f"range is in seconds relative to start_s, with 0 <= A < B <= length_s",
         )
-    return EditRequest(**{**values, "options": options})
+    return (start, min(end, length_s))
 
 
 def _arg_at(address: str, args: list[Any] | tuple[Any, ...], name: str) -> Any:

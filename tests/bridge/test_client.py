@@ -32,6 +32,8 @@ def test_options_string_from_flags() -> None:
         ["edit", "/a.wav", "--target", "x", "--preset", "p", "--variations", "2", "--seed", "7",
          "--range", "0.5", "1.25", "--option", "steps=10"])
     assert options_string(args) == "preset=p;variations=2;seed=7;range=0.5:1.25;steps=10"
+    exact = build_parser().parse_args(["edit", "/a.wav", "--range", "1", "2.3456789"])
+    assert options_string(exact) == "range=1.0:2.3456789"  # every digit, as the item's length
 
 
 def test_progress_view_writes_lines_and_the_progress_file(tmp_path: Path) -> None:

@@ -93,9 +93,23 @@ def test_bad_edit_regions_and_prompts(index: int, value: object, code: ErrorCode
 
 
 def test_range_must_fit_in_the_region() -> None:
-    error = refused("/sa/edit", [*EDIT_ARGS[:-1], "range=1:3"])
-    assert error.code is ErrorCode.BAD_REGION
-    assert "length_s=2.0" in error.message
+    for options in ("range=1:3", "range=1:2.01", "range=2:2.00001"):
+        error = refused("/sa/edit", [*EDIT_ARGS[:-1], options])
+        assert error.code is ErrorCode.BAD_REGION
+        assert "length_s=2.0" in error.message and "0 <= A < B <= length_s" in error.message
+
+
+def test_a_range_ending_at_the_region_end_survives_float32_and_printing() -> None:
+    """A DAW selection clipped to its item: the range ends exactly at length_s, but length_s
+    arrives as a float32 (2.3456789 -> 2.34567880...) and the range as printed text."""
+    length = 2.3456789
+    message = OscMessage(protocol.encode_message("/sa/edit", [*EDIT_ARGS[:4], length,
+                                                              *EDIT_ARGS[5:]]))
+    length_f32 = message.params[4]
+    assert length_f32 < length
+    for printed in (repr(length), f"{length:g}"):
+        args = [*EDIT_ARGS[:4], length_f32, *EDIT_ARGS[5:-1], f"range=1:{printed}"]
+        assert decode_request("/sa/edit", args).options.range_s == (1.0, length_f32)
 
 
 @pytest.mark.parametrize(
