@@ -21,6 +21,7 @@ from semanticaudio.bridge.client_io import (
     Deadline,
     NoEngineError,
     ProgressView,
+    unwritable_file_reason,
     write_result_file,
 )
 from semanticaudio.bridge.protocol import DEFAULT_HOST, DEFAULT_PORT, JOB_ID_PATTERN
@@ -264,6 +265,15 @@ def run(args: argparse.Namespace, job_id: str) -> Outcome:
         conn.close()
 
 
+def _check_output_files(args: argparse.Namespace) -> None:
+    """--result-file and --progress-file can be written (checked before any job is sent)."""
+    for flag, path in (("--result-file", args.result_file), ("--progress-file",
+                                                             args.progress_file)):
+        reason = None if path is None else unwritable_file_reason(path)
+        if reason is not None:
+            raise UsageError(f"{flag}: {reason}")
+
+
 def _job_id(args: argparse.Namespace) -> str:
     job_id = args.job_id or uuid.uuid4().hex[:12]
     if not JOB_ID_PATTERN.fullmatch(job_id):
@@ -287,6 +297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     job_id = args.job_id or ""
     try:
         job_id = _job_id(args)
+        _check_output_files(args)
         outcome = run(args, job_id)
     except UsageError as exc:
         outcome = failure(EXIT_USAGE, job_id, "usage", str(exc))
@@ -295,12 +306,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:  # e.g. an unknown host name
         outcome = failure(EXIT_NO_ANSWER, job_id, "network", f"cannot reach sa-engine: {exc}")
     outcome.result.setdefault("job_id", job_id)
-    write_result_file(args.result_file, outcome.result)
+    exit_code = outcome.exit_code
+    try:
+        write_result_file(args.result_file, outcome.result)
+    except OSError as exc:  # checked before the job, so its folder went away meanwhile
+        print(f"sa-client: cannot write --result-file {args.result_file}: {exc}", file=sys.stderr)
+        exit_code = EXIT_USAGE
     try:
         report(outcome, args.json)
     except BrokenPipeError:  # e.g. `sa-client presets | head -1`
         sys.stderr.close()
-    return outcome.exit_code
+    return exit_code
 
 
 if __name__ == "__main__":

@@ -92,7 +92,11 @@ class ProgressView:
 
     def update(self, fraction: float, stage: str) -> None:
         if self.progress_file is not None:
-            write_atomically(self.progress_file, f"{fraction:.4f} {stage}\n")
+            try:
+                write_atomically(self.progress_file, f"{fraction:.4f} {stage}\n")
+            except OSError as exc:  # e.g. its folder went away: the job itself goes on
+                self.progress_file = None
+                self.note(f"cannot update the progress file ({exc}); going on without it")
         if self.quiet:
             return
         if self.is_tty:
@@ -117,6 +121,19 @@ class ProgressView:
             self.stream.write("\n")
             self.stream.flush()
             self._bar_open = False
+
+
+def unwritable_file_reason(path: Path) -> str | None:
+    """Why a file cannot be written at `path` (its folder is missing or read-only, or it is a
+    folder), or None when it can."""
+    folder = path.absolute().parent
+    if path.is_dir():
+        return f"{path} is a folder; give a file name"
+    if not folder.is_dir():
+        return f"the folder {folder} does not exist; create it first"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"the folder {folder} is not writable"
+    return None
 
 
 def write_result_file(path: Path | None, result: dict[str, Any]) -> None:

@@ -167,3 +167,34 @@ def test_a_preset_builds_the_target_when_none_is_typed(
     assert status == 0 and "a-car-passes-by-in-heavy-rain" in Path(result["paths"][0]).name
     assert run(engine, "edit", str(source), "--out-dir", str(tmp_path), *FAST) == 1
     assert "target_prompt is empty (give one, or a preset)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flag", ["--result-file", "--progress-file"])
+def test_an_unwritable_result_or_progress_file_is_a_usage_error_before_anything_is_sent(
+    flag: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "no such folder" / "out.txt"
+    # nobody listens on the port: reaching the network would end in exit 3, not 2
+    status = main(["--port", str(unused_udp_port()), flag, str(missing), "generate", "rain"])
+    assert status == 2
+    assert f"{flag}: the folder {missing.parent} does not exist" in capsys.readouterr().err
+    assert main(["--port", str(unused_udp_port()), flag, str(tmp_path), "ping"]) == 2
+    assert "is a folder; give a file name" in capsys.readouterr().err
+
+
+def test_a_progress_file_that_cannot_be_written_any_more_does_not_stop_the_job(
+    tmp_path: Path
+) -> None:
+    folder = tmp_path / "progress"
+    folder.mkdir()
+    stream = io.StringIO()
+    view = ProgressView(stream=stream, progress_file=folder / "p.txt")
+    view.update(0.25, "plan")
+    assert (folder / "p.txt").read_text() == "0.2500 plan\n"
+    (folder / "p.txt").unlink()
+    folder.rmdir()
+    view.update(0.5, "plan")  # no exception: the job goes on
+    view.update(0.75, "synthesize")
+    assert "cannot update the progress file" in stream.getvalue()
+    assert stream.getvalue().count("cannot update") == 1
+    assert "progress 0.750 synthesize" in stream.getvalue()
