@@ -1,7 +1,8 @@
 -- @noindex
 -- SemanticAudio for REAPER: the actions themselves (part of semanticaudio_lib). Each asks,
--- starts background jobs through SA.run_tasks and changes the project only when they finish,
--- inside one undo block.
+-- starts background jobs through SA.run_tasks and changes the project only when they finish
+-- (never after a cancel): the result files are opened first, then the project changes inside
+-- one undo block, so a failure leaves no half-made change and no stray undo block.
 return function(SA)
   function SA.settings_or_complain()
     local settings = SA.load_settings()
@@ -47,22 +48,37 @@ return function(SA)
     return args
   end
 
+  --- After a cancel nothing goes into the project. When the engine had already finished some
+  --- jobs, say where their files are; otherwise the progress window has said it all.
+  local function report_cancelled(outcomes)
+    local paths = {}
+    for _, result in ipairs(outcomes) do
+      if result.ok then table.move(result.paths, 1, #result.paths, #paths + 1, paths) end
+    end
+    if #paths == 0 then return end
+    SA.message("Cancelled: nothing was inserted and the project is unchanged.\n\nThe engine " ..
+               "had already made these files; they stay on disk if you want them:\n" ..
+               table.concat(paths, "\n"))
+  end
+
   local function insert_generation(result, track, position_s, request)
     if not result.ok then
       if result.code ~= "cancelled" then engine_failure("generate", result) end
       return
     end
     if #result.paths == 0 then return SA.message("The engine finished but returned no files.") end
+    local files = table.concat(result.paths, "\n")
     if not reaper.ValidatePtr2(0, track, "MediaTrack*") then
-      return SA.message("The track was deleted while the engine worked; files are in:\n" ..
-                        table.concat(result.paths, "\n"))
+      return SA.message("The track was deleted while the engine worked; files are in:\n" .. files)
+    end
+    local opened, problem = SA.open_sources(result.paths)
+    if not opened then
+      return SA.message(problem .. ".\n\nNothing was inserted. The engine's files are:\n" .. files)
     end
     reaper.Undo_BeginBlock2(0)
-    local item, problem = SA.insert_generated(track, position_s, result.paths,
-                                              SA.short_name(request.prompt))
+    SA.insert_generated(track, position_s, opened, SA.short_name(request.prompt))
     reaper.Undo_EndBlock2(0, "SemanticAudio: generate", -1)
     reaper.UpdateArrange()
-    if not item then SA.message(problem) end
   end
 
   --- Generate at the edit cursor on the selected track; variations become takes of one item.
@@ -91,7 +107,8 @@ return function(SA)
       title = "SemanticAudio: generating", settings = settings,
       tasks = { { label = "Generating: " .. SA.short_name(request.prompt, 50),
                   command = "generate", args = generate_args(request, settings) } },
-      on_finish = function(outcomes)
+      on_finish = function(outcomes, cancelled)
+        if cancelled then return report_cancelled(outcomes) end
         if outcomes[1] then insert_generation(outcomes[1], track, position_s, request) end
       end,
     })
@@ -126,27 +143,42 @@ return function(SA)
     return "Editing " .. SA.short_name(file_name, 40)
   end
 
-  --- Add the finished edits as takes (one undo block); returns the failure lines.
+  --- The files of one finished edit, opened; or nil and why they cannot be added.
+  local function open_edit(span, result)
+    if #result.paths == 0 then return nil, "the engine returned no files" end
+    local gone = SA.span_gone(span)
+    if gone then return nil, gone .. "; its edit is in:\n" .. table.concat(result.paths, "\n") end
+    return SA.open_sources(result.paths)
+  end
+
+  --- Open the files of every finished edit while the project is still untouched. Returns the
+  --- edits ready to add ({ span, opened } each) and the failure lines.
+  local function prepare_edits(spans, outcomes)
+    local ready, failures = {}, {}
+    for i, span in ipairs(spans) do
+      local result, opened, problem = outcomes[i], nil, nil
+      if result and result.ok then
+        opened, problem = open_edit(span, result)
+      elseif result and result.code ~= "cancelled" then
+        problem = SA.describe_failure(result)
+      end
+      if opened then ready[#ready + 1] = { span = span, opened = opened } end
+      if problem then failures[#failures + 1] = take_label(span) .. ": " .. problem end
+    end
+    return ready, failures
+  end
+
+  --- Add the finished edits as takes, all in one undo block (no block when none can be
+  --- added); returns the failure lines.
   local function apply_edits(spans, outcomes, request)
+    local ready, failures = prepare_edits(spans, outcomes)
+    if #ready == 0 then return failures end
     local name = request.target ~= "" and SA.short_name(request.target)
                  or SA.short_name(request.preset .. ": " .. request.source)
-    local failures, applied = {}, 0
-    for i, span in ipairs(spans) do
-      local result = outcomes[i]
-      if result and result.ok and #result.paths == 0 then
-        failures[#failures + 1] = take_label(span) .. ": the engine returned no files"
-      elseif result and result.ok then
-        if applied == 0 then reaper.Undo_BeginBlock2(0) end
-        local take, problem = SA.add_edit_takes(span, result.paths, name)
-        if take then applied = applied + 1 else failures[#failures + 1] = problem end
-      elseif result and result.code ~= "cancelled" then
-        failures[#failures + 1] = take_label(span) .. ": " .. SA.describe_failure(result)
-      end
-    end
-    if applied > 0 then
-      reaper.Undo_EndBlock2(0, ("SemanticAudio: edit %d item(s)"):format(applied), -1)
-      reaper.UpdateArrange()
-    end
+    reaper.Undo_BeginBlock2(0)
+    for _, edit in ipairs(ready) do SA.add_edit_takes(edit.span, edit.opened, name) end
+    reaper.Undo_EndBlock2(0, ("SemanticAudio: edit %d item(s)"):format(#ready), -1)
+    reaper.UpdateArrange()
     return failures
   end
 
@@ -160,7 +192,8 @@ return function(SA)
     end
     SA.run_tasks({
       title = "SemanticAudio: editing", settings = settings, tasks = tasks,
-      on_finish = function(outcomes)
+      on_finish = function(outcomes, cancelled)
+        if cancelled then return report_cancelled(outcomes) end
         local lines = apply_edits(spans, outcomes, request)
         for _, line in ipairs(skipped) do lines[#lines + 1] = line end
         if #lines > 0 then SA.message(table.concat(lines, "\n\n")) end

@@ -23,14 +23,40 @@ return function(SA)
     return file, offset_s
   end
 
+  --- Why REAPER plays `take` in a way that sending its file span would not reproduce (take
+  --- channel modes that pick channels, stretch markers), or nil when it plays the file as is.
+  --- I_CHANMODE: 0 normal, 1 reverse stereo, 2 downmix; 3 left, 4 right and larger values pick
+  --- single channels or pairs. The engine hears a mono mix of every channel of the file, so
+  --- normal, reversed and downmix all send what is heard; a pick of some channels would not.
+  local function playback_problem(take, source)
+    local markers = reaper.GetTakeNumStretchMarkers(take)
+    if markers > 0 then
+      return ("its take has %d stretch marker%s, which change its timing; remove them (or " ..
+        "glue the item: Item > Glue items) and try again"):format(markers,
+        markers == 1 and "" or "s")
+    end
+    local chanmode = reaper.GetMediaItemTakeInfo_Value(take, "I_CHANMODE")
+    local channels = reaper.GetMediaSourceNumChannels(source)
+    local whole_file = chanmode <= 2 or (chanmode == 3 and channels == 1)
+    if not whole_file then
+      return ("its take plays only some channels of its %d-channel source (take channel " ..
+        "mode); set the channel mode to Normal or Mono (Mix L+R) in the item properties, or " ..
+        "glue the item (Item > Glue items), and try again"):format(channels)
+    end
+    return nil
+  end
+
   --- What the active take of `item` plays, as a span of its file:
   --- { item, take, file, start_s, length_s, playrate, position_s, item_length_s }.
-  --- Returns nil and a reason when the item cannot be sent (MIDI, reversed, looped, ...).
+  --- Returns nil and a reason when the item cannot be sent (MIDI, reversed, looped, stretch
+  --- markers, a channel mode that picks channels, ...).
   function SA.audible_span(item)
     local take = reaper.GetActiveTake(item)
     if not take then return nil, "it has no active take" end
     if reaper.TakeIsMIDI(take) then return nil, "it is a MIDI item" end
     local source = reaper.GetMediaItemTake_Source(take)
+    local problem = playback_problem(take, source)
+    if problem then return nil, problem end
     local offset_s = reaper.GetMediaItemTakeInfo_Value(take, "D_STARTOFFS")
     local playrate = reaper.GetMediaItemTakeInfo_Value(take, "D_PLAYRATE")
     local item_length_s = reaper.GetMediaItemInfo_Value(item, "D_LENGTH")
@@ -84,26 +110,48 @@ return function(SA)
     reaper.GetSetMediaItemTakeInfo_String(take, "P_NAME", name, true)
   end
 
-  --- A new take on `item` playing `path`; returns the take and its source length in seconds.
-  local function add_file_take(item, path)
-    local source = reaper.PCM_Source_CreateFromFile(path)
-    if not source then return nil, "REAPER could not open " .. path end
-    local take = reaper.AddTakeToMediaItem(item)
-    reaper.SetMediaItemTake_Source(take, source)
-    return take, reaper.GetMediaSourceLength(source)
+  --- Destroy sources from SA.open_sources that will not be put into the project.
+  function SA.close_sources(opened)
+    for _, file in ipairs(opened) do reaper.PCM_Source_Destroy(file.source) end
   end
 
-  --- Put generated files at `position_s` on `track`: one item, one take per file (variations),
-  --- the first take active, the item as long as the longest file. Returns the item or nil, why.
-  function SA.insert_generated(track, position_s, paths, name)
+  --- Open every file as a source before the project changes, so that a file REAPER cannot
+  --- read leaves the project as it was. Returns a list of { path, source, length_s }, or nil
+  --- and why (the sources opened so far are destroyed again).
+  function SA.open_sources(paths)
+    local opened = {}
+    for _, path in ipairs(paths) do
+      local source = reaper.file_exists(path) and reaper.PCM_Source_CreateFromFile(path) or nil
+      local length_s = source and reaper.GetMediaSourceLength(source) or 0
+      if length_s <= 0 then
+        if source then reaper.PCM_Source_Destroy(source) end
+        SA.close_sources(opened)
+        return nil, ("REAPER could not open %s (missing, empty or not audio)"):format(path)
+      end
+      opened[#opened + 1] = { path = path, source = source, length_s = length_s }
+    end
+    return opened
+  end
+
+  --- A new take on `item` playing one opened file, named `name` (numbered when there are
+  --- several files).
+  local function add_file_take(item, file, name, index, count)
+    local take = reaper.AddTakeToMediaItem(item)
+    reaper.SetMediaItemTake_Source(take, file.source)
+    name_take(take, count > 1 and ("%s (%d)"):format(name, index) or name)
+    return take
+  end
+
+  --- Put generated files (opened with SA.open_sources) at `position_s` on `track`: one item,
+  --- one take per file (variations), the first take active, the item as long as the longest
+  --- file. Changes the project: call inside an undo block. Returns the item.
+  function SA.insert_generated(track, position_s, opened, name)
     local item = reaper.AddMediaItemToTrack(track)
     local first_take, longest_s = nil, 0
-    for i, path in ipairs(paths) do
-      local take, length_s = add_file_take(item, path)
-      if not take then return nil, length_s end
-      name_take(take, #paths > 1 and ("%s (%d)"):format(name, i) or name)
+    for i, file in ipairs(opened) do
+      local take = add_file_take(item, file, name, i, #opened)
       first_take = first_take or take
-      longest_s = math.max(longest_s, length_s)
+      longest_s = math.max(longest_s, file.length_s)
     end
     reaper.SetMediaItemInfo_Value(item, "D_POSITION", position_s)
     reaper.SetMediaItemInfo_Value(item, "D_LENGTH", longest_s)
@@ -112,24 +160,37 @@ return function(SA)
     return item
   end
 
-  --- Add each edited file to `span.item` as a new take that plays at the original take's rate
-  --- and pitch settings (so it lines up with what was heard), the first one active; the
-  --- original take stays. Returns the first new take or nil, why.
-  function SA.add_edit_takes(span, paths, name)
+  --- Take settings the new take copies from the original so that it plays like it: pitch
+  --- (it lines up, with the span's playrate), channel mode, volume (with its polarity) and pan
+  --- (it sits in the mix the same way).
+  local COPIED_TAKE_SETTINGS = { "B_PPITCH", "D_PITCH", "I_CHANMODE", "D_VOL", "D_PAN" }
+
+  --- Why the edit of `span` can no longer be added (the user deleted its item or take while
+  --- the engine worked), or nil.
+  function SA.span_gone(span)
     if not reaper.ValidatePtr2(0, span.item, "MediaItem*") then
-      return nil, "the item was deleted while the engine worked"
+      return "the item was deleted while the engine worked"
     end
+    if not reaper.ValidatePtr2(0, span.take, "MediaItem_Take*") then
+      return "its take was deleted while the engine worked"
+    end
+    return nil
+  end
+
+  --- Add each edited file (opened with SA.open_sources) to `span.item` as a new take that
+  --- plays at the span's playrate with the original take's COPIED_TAKE_SETTINGS, the first one
+  --- active; the original take stays. Changes the project: call inside an undo block, after
+  --- SA.span_gone said nothing. Returns the first new take.
+  function SA.add_edit_takes(span, opened, name)
     local first_take
-    for i, path in ipairs(paths) do
-      local take, problem = add_file_take(span.item, path)
-      if not take then return nil, problem end
+    for i, file in ipairs(opened) do
+      local take = add_file_take(span.item, file, name, i, #opened)
       reaper.SetMediaItemTakeInfo_Value(take, "D_STARTOFFS", 0)
       reaper.SetMediaItemTakeInfo_Value(take, "D_PLAYRATE", span.playrate)
-      for _, key in ipairs({ "B_PPITCH", "D_PITCH" }) do
+      for _, key in ipairs(COPIED_TAKE_SETTINGS) do
         reaper.SetMediaItemTakeInfo_Value(take, key, reaper.GetMediaItemTakeInfo_Value(
           span.take, key))
       end
-      name_take(take, #paths > 1 and ("%s (%d)"):format(name, i) or name)
       first_take = first_take or take
     end
     reaper.SetActiveTake(first_take)

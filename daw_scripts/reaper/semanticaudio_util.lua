@@ -37,11 +37,28 @@ return function(SA)
     return text
   end
 
-  --- A take or item name made from a prompt: one line, at most `max_chars` characters.
+  --- `text` as valid UTF-8: every byte that starts no valid character becomes U+FFFD.
+  function SA.valid_utf8(text)
+    local parts, at = {}, 1
+    while true do
+      local count, bad_at = utf8.len(text, at)
+      if count then
+        parts[#parts + 1] = text:sub(at)
+        return table.concat(parts)
+      end
+      parts[#parts + 1] = text:sub(at, bad_at - 1) .. utf8.char(0xFFFD)
+      at = bad_at + 1
+    end
+  end
+
+  --- A take or item name made from a prompt: one line, at most `max_chars` characters (not
+  --- bytes: a cut inside a UTF-8 sequence would leave REAPER an invalid name).
   function SA.short_name(text, max_chars)
     max_chars = max_chars or 80
-    text = SA.trim((text:gsub("%s+", " ")))
-    if #text > max_chars then text = text:sub(1, max_chars - 3) .. "..." end
+    text = SA.valid_utf8(SA.trim((text:gsub("%s+", " "))))
+    if utf8.len(text) > max_chars then
+      text = text:sub(1, utf8.offset(text, max_chars - 2) - 1) .. "..."
+    end
     return text
   end
 

@@ -2,12 +2,17 @@
 
 `run_action(name, scenario, tmp_path)` writes the scenario as a Lua table, runs
 `lua5.4 run_action.lua SCENARIO SCRIPT OUT` and returns what the stand-in recorded
-(`ActionRun`). Scenario keys (all optional):
+(`ActionRun`). Every run must leave REAPER's undo history whole: no undo block, or exactly one
+Undo_BeginBlock2 ... Undo_EndBlock2 pair (the stand-in also refuses project changes outside a
+block, nested blocks and blocks open across defer cycles), and no opened source left unused.
+Scenario keys (all optional):
 
 - project: {cursor, time_selection: [a, b], tracks: [{name, selected, items: [{position, length,
-  selected, active, takes: [{name, startoffs, playrate, source}]}]}]}; a source is
-  {file, length_s?} (length read from the WAV header), {section: {offs, len, rev}, parent: src}
-  or {midi: True}.
+  selected, active, takes: [{name, startoffs, playrate, ppitch, pitch, chanmode, vol, pan,
+  stretch_markers, source}]}]}]}; a source is {file, length_s?} (length read from the WAV
+  header), {section: {offs, len, rev}, parent: src} or {midi: True}.
+- delete_items: {tick: [[track, item], ...]} items the user deletes at that defer cycle
+  (1-based indexes into the track's items at that moment).
 - inputs: answers to GetUserInputs in order (a list of field strings, or False for Cancel).
 - menu: answers to gfx.showmenu; message_box_answers: answers to ShowMessageBox.
 - simulate: {command: [spec, ...]} the scripted sa-client answer per invocation: progress
@@ -117,6 +122,17 @@ def default_scenario(tmp_path: Path) -> dict[str, Any]:
     return {"resource_path": str(resource), "project_path": str(media), "mode": "simulate"}
 
 
+def undo_problem(data: dict[str, Any]) -> str | None:
+    """Why a run's undo history is broken, or None: a run makes no undo block or exactly one
+    balanced Undo_BeginBlock2 ... Undo_EndBlock2 pair."""
+    kinds = [entry["kind"] for entry in data["undo"]]
+    if data["undo_open"] or kinds.count("begin") != kinds.count("end"):
+        return f"unbalanced undo blocks (a begin without its end): {kinds}"
+    if kinds not in ([], ["begin", "end"]):
+        return f"one action must make at most one undo block, got {kinds}"
+    return None
+
+
 def run_action(
     action: str,
     scenario: dict[str, Any],
@@ -131,11 +147,23 @@ def run_action(
     `allow_unfinished`: a run still deferring after scenario["max_ticks"] cycles is stopped
     (its atexit functions run, as when REAPER terminates a script) instead of failing.
     """
+    return run_script(REAPER_DIR / ACTIONS[action], scenario, tmp_path, timeout_s, env,
+                      allow_unfinished)
+
+
+def run_script(
+    script: Path,
+    scenario: dict[str, Any],
+    tmp_path: Path,
+    timeout_s: float = 60.0,
+    env: dict[str, str] | None = None,
+    allow_unfinished: bool = False,
+) -> ActionRun:
+    """Like `run_action`, for any Lua script (the stand-in's own tests use small ones)."""
     full = default_scenario(tmp_path) | scenario
     scenario_path = tmp_path / "scenario.lua"
     scenario_path.write_text("return " + lua_literal(full) + "\n", encoding="utf-8")
     out_path = tmp_path / "run.json"
-    script = REAPER_DIR / ACTIONS[action]
     proc = subprocess.run(
         ["lua5.4", str(HERE / "run_action.lua"), str(scenario_path), str(script), str(out_path)],
         capture_output=True, text=True, timeout=timeout_s, check=False,
@@ -148,4 +176,10 @@ def run_action(
         raise AssertionError(f"the action raised:\n{data['error']}")
     if data.get("timed_out") and not allow_unfinished:
         raise AssertionError(f"the action was still deferring after {data['ticks']} cycles")
+    problem = undo_problem(data)
+    if problem:
+        raise AssertionError(f"the action broke REAPER's undo history: {problem}")
+    if data["leaked_sources"]:
+        raise AssertionError(f"sources opened but neither used nor destroyed: "
+                             f"{data['leaked_sources']}")
     return ActionRun(data)

@@ -38,10 +38,14 @@ function M.make_source(state, spec)
                     channels = info and info.channels or 1 })
 end
 
+--- A take; REAPER's defaults for a new take unless `spec` says otherwise. `stretch_markers`
+--- is how many the take has (GetTakeNumStretchMarkers).
 local function make_take(state, item, spec)
   return new_handle(state, "MediaItem_Take", {
     item = item, name = spec.name or "", startoffs = spec.startoffs or 0,
     playrate = spec.playrate or 1, ppitch = spec.ppitch or 1, pitch = spec.pitch or 0,
+    chanmode = spec.chanmode or 0, vol = spec.vol or 1, pan = spec.pan or 0,
+    stretch_markers = spec.stretch_markers or 0,
     source = spec.source and M.make_source(state, spec.source) or nil })
 end
 
@@ -82,7 +86,7 @@ end
 function M.install(scenario)
   local state = {
     scenario = scenario, counters = {}, live = setmetatable({}, { __mode = "k" }),
-    calls = {}, message_boxes = {}, dialogs = {}, undo = {}, console = {},
+    calls = {}, message_boxes = {}, dialogs = {}, undo = {}, undo_depth = 0, console = {},
     deferred = {}, atexit = {}, ext = {}, clock = { tick = 0, now = 1000.0 },
     gfx_log = { inits = {}, texts = {}, text_seen = {}, menus = {}, quits = 0 },
     inputs = scenario.inputs or {}, menu_answers = scenario.menu or {},
@@ -98,14 +102,35 @@ function M.install(scenario)
   state.new_item = function(track) return make_item(state, track, {}) end
   state.new_take = function(item) return make_take(state, item, {}) end
   state.new_source = function(path) return M.make_source(state, { file = path }) end
+  state.opened_sources = {} -- every PCM_Source_CreateFromFile answer, to find leaked ones
   _G.reaper, _G.gfx = build_reaper(state)
   return state
 end
 
 ------------------------------------------------------------------------------- the clock
 
+--- The user deletes items while a script defers: scenario.delete_items = { [tick] = { {track,
+--- item}, ... } } (1-based indexes into the track's items at that moment). Like deleting in
+--- REAPER, the item leaves its track and its handle and its takes' handles stop validating.
+local function delete_items(state)
+  local doomed = (state.scenario.delete_items or {})[state.clock.tick] or {}
+  local items = {}
+  for _, where in ipairs(doomed) do
+    items[#items + 1] = assert(state.tracks[where[1]].items[where[2]], "no such item to delete")
+  end
+  for _, item in ipairs(items) do
+    local track = item.track
+    for i, other in ipairs(track.items) do
+      if other == item then table.remove(track.items, i) break end
+    end
+    item.deleted = true
+    for _, take in ipairs(item.takes) do take.deleted = true end
+  end
+end
+
 --- One defer cycle: time moves on (1/30 s simulated, or real time in "real" mode), simulated
---- processes advance, then the functions deferred during the last cycle run.
+--- processes advance, the scenario's deletions happen, then the functions deferred during the
+--- last cycle run.
 function M.advance(state)
   state.clock.tick = state.clock.tick + 1
   if state.scenario.mode == "real" then
@@ -115,6 +140,7 @@ function M.advance(state)
     state.clock.now = state.clock.now + 1 / 30
   end
   state.processes:advance()
+  delete_items(state)
   local pending = state.deferred
   state.deferred = {}
   for _, fn in ipairs(pending) do fn() end
@@ -128,6 +154,7 @@ local function take_report(take)
   while root and root.parent do root = root.parent end
   return { handle = take.__handle, name = take.name, startoffs = take.startoffs,
            playrate = take.playrate, ppitch = take.ppitch, pitch = take.pitch,
+           chanmode = take.chanmode, vol = take.vol, pan = take.pan,
            file = root and root.file, source_length_s = source and source.length_s }
 end
 
@@ -149,11 +176,30 @@ local function project_report(state)
   return tracks
 end
 
---- Write everything the run did as JSON to `path`.
+--- Files opened with PCM_Source_CreateFromFile that no take plays and nobody destroyed.
+local function leaked_sources(state)
+  local used = {}
+  for _, track in ipairs(state.tracks) do
+    for _, item in ipairs(track.items) do
+      for _, take in ipairs(item.takes) do
+        if take.source then used[take.source] = true end
+      end
+    end
+  end
+  local leaked = {}
+  for _, source in ipairs(state.opened_sources) do
+    if not used[source] and not source.destroyed then leaked[#leaked + 1] = source.file end
+  end
+  return leaked
+end
+
+--- Write everything the run did as JSON to `path`. `undo_open` counts the undo blocks still
+--- open at the end (a begin without its end).
 function M.dump(state, path, extra)
   local report = {
     calls = state.calls, message_boxes = state.message_boxes, dialogs = state.dialogs,
-    undo = state.undo, console = state.console, ext = state.ext,
+    undo = state.undo, undo_open = state.undo_depth, leaked_sources = leaked_sources(state),
+    console = state.console, ext = state.ext,
     processes = state.processes:report(), tracks = project_report(state),
     gfx = { inits = state.gfx_log.inits, texts = state.gfx_log.texts,
             menus = state.gfx_log.menus, quits = state.gfx_log.quits },

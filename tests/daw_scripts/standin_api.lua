@@ -24,6 +24,8 @@ MediaTrack reaper.GetMediaItem_Track(MediaItem item)
 MediaItem reaper.AddMediaItemToTrack(MediaTrack tr)
 MediaItem_Take reaper.AddTakeToMediaItem(MediaItem item)
 PCM_source reaper.PCM_Source_CreateFromFile(string filename)
+reaper.PCM_Source_Destroy(PCM_source src)
+integer reaper.GetTakeNumStretchMarkers(MediaItem_Take take)
 boolean reaper.SetMediaItemTake_Source(MediaItem_Take take, PCM_source source)
 reaper.SetActiveTake(MediaItem_Take take)
 MediaTrack reaper.GetSelectedTrack(ReaProject proj, integer seltrackidx)
@@ -63,8 +65,11 @@ gfx.drawstr(string str, optional number flags, optional number right, optional n
 number gfx.showmenu(string str)
 ]]
 
+--- A handle of `kind`; a destroyed source is no handle any more (REAPER would crash on it).
 local function kind_check(kind)
-  return function(value) return type(value) == "table" and value.__kind == kind end
+  return function(value)
+    return type(value) == "table" and value.__kind == kind and not value.destroyed
+  end
 end
 
 local CHECKS = {

@@ -41,9 +41,22 @@ return function(state, io_helpers)
   impl["reaper.GetMediaItemTake_Source"] = function(take) return take.source end
   impl["reaper.GetMediaItem_Track"] = function(item) return item.track end
 
+  --- Every change to the project model must happen inside an open undo block: an action that
+  --- changed the project without one would leave REAPER's undo history without its point.
+  local function changes_project(name)
+    if state.undo_depth == 0 then
+      error(("reaper.%s changed the project outside Undo_BeginBlock2 ... Undo_EndBlock2"):format(
+        name), 3)
+    end
+  end
+
   local ITEM_FIELDS = { D_POSITION = "position", D_LENGTH = "length" }
+  -- I_CHANMODE: 0 normal, 1 reverse stereo, 2 downmix, 3 left, 4 right (larger values pick
+  -- other channels of multichannel sources); D_VOL: 1 = +0 dB, negative = polarity flipped;
+  -- D_PAN: -1..1.
   local TAKE_FIELDS = { D_STARTOFFS = "startoffs", D_PLAYRATE = "playrate", B_PPITCH = "ppitch",
-                        D_PITCH = "pitch" }
+                        D_PITCH = "pitch", I_CHANMODE = "chanmode", D_VOL = "vol",
+                        D_PAN = "pan" }
   local function field(map, parm)
     return map[parm] or error("the stand-in does not model parameter " .. parm, 3)
   end
@@ -51,6 +64,7 @@ return function(state, io_helpers)
     return item[field(ITEM_FIELDS, parm)]
   end
   impl["reaper.SetMediaItemInfo_Value"] = function(item, parm, value)
+    changes_project("SetMediaItemInfo_Value")
     item[field(ITEM_FIELDS, parm)] = value
     return true
   end
@@ -58,30 +72,41 @@ return function(state, io_helpers)
     return take[field(TAKE_FIELDS, parm)]
   end
   impl["reaper.SetMediaItemTakeInfo_Value"] = function(take, parm, value)
+    changes_project("SetMediaItemTakeInfo_Value")
     take[field(TAKE_FIELDS, parm)] = value
     return true
   end
   impl["reaper.GetSetMediaItemTakeInfo_String"] = function(take, parm, text, set)
     assert(parm == "P_NAME", "the stand-in models only P_NAME, got " .. parm)
-    if set then take.name = text end
+    if set then
+      changes_project("GetSetMediaItemTakeInfo_String")
+      take.name = text
+    end
     return true, take.name
   end
   impl["reaper.AddMediaItemToTrack"] = function(track)
+    changes_project("AddMediaItemToTrack")
     local item = state.new_item(track)
     track.items[#track.items + 1] = item
     return item
   end
   impl["reaper.AddTakeToMediaItem"] = function(item)
+    changes_project("AddTakeToMediaItem")
     local take = state.new_take(item)
     item.takes[#item.takes + 1] = take
     item.active = item.active or take
     return take
   end
   impl["reaper.SetMediaItemTake_Source"] = function(take, source)
+    changes_project("SetMediaItemTake_Source")
     take.source = source
     return true
   end
-  impl["reaper.SetActiveTake"] = function(take) take.item.active = take end
+  impl["reaper.SetActiveTake"] = function(take)
+    changes_project("SetActiveTake")
+    take.item.active = take
+  end
+  impl["reaper.GetTakeNumStretchMarkers"] = function(take) return take.stretch_markers end
   impl["reaper.ValidatePtr2"] = function(_, pointer, kind)
     return type(pointer) == "table" and state.live[pointer] == true
            and pointer.__kind == kind:gsub("%*$", "") and not pointer.deleted
@@ -102,7 +127,19 @@ return function(state, io_helpers)
   impl["reaper.GetMediaSourceNumChannels"] = function(source)
     return root_of(source).channels or 0
   end
-  impl["reaper.PCM_Source_CreateFromFile"] = function(path) return state.new_source(path) end
+  impl["reaper.PCM_Source_CreateFromFile"] = function(path)
+    local source = state.new_source(path)
+    state.opened_sources[#state.opened_sources + 1] = source
+    return source
+  end
+  impl["reaper.PCM_Source_Destroy"] = function(source)
+    for _, item in ipairs(all_items()) do
+      for _, take in ipairs(item.takes) do
+        assert(take.source ~= source, "PCM_Source_Destroy on a source that a take still plays")
+      end
+    end
+    source.destroyed = true
+  end
 
   ------------------------------------------------------------------------- tracks, time
 
@@ -157,9 +194,21 @@ return function(state, io_helpers)
 
   ------------------------------------------------------------------ undo, processes, defer
 
-  impl["reaper.Undo_BeginBlock2"] = function() state.undo[#state.undo + 1] = { kind = "begin" } end
+  -- Stricter than REAPER (which counts nested blocks): an action opens one block at a time and
+  -- closes it in the same defer cycle, so a nested begin, an end without a begin, or a block
+  -- left open across cycles is a bug. The harness also fails a run that ends with one open.
+  impl["reaper.Undo_BeginBlock2"] = function()
+    state.undo[#state.undo + 1] = { kind = "begin" }
+    if state.undo_depth > 0 then error("Undo_BeginBlock2 inside an open undo block", 3) end
+    state.undo_depth, state.undo_tick = 1, state.clock.tick
+  end
   impl["reaper.Undo_EndBlock2"] = function(_, description, flags)
     state.undo[#state.undo + 1] = { kind = "end", description = description, flags = flags }
+    if state.undo_depth == 0 then error("Undo_EndBlock2 without Undo_BeginBlock2", 3) end
+    if state.undo_tick ~= state.clock.tick then
+      error("an undo block was left open across defer cycles", 3)
+    end
+    state.undo_depth = 0
   end
   impl["reaper.UpdateArrange"] = function() end
   impl["reaper.UpdateItemInProject"] = function() end

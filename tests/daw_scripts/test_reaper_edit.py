@@ -195,3 +195,130 @@ def test_edit_with_preset_when_the_engine_is_down(tmp_path: Path) -> None:
     assert "did not answer within 5 s [timeout]" in run.message_boxes[0]["msg"]
     assert run.data["gfx"]["menus"] == []
     assert len(run.processes) == 1
+
+
+# ------------------------------------------------------------------ undo, failures, cancel
+
+
+def two_item_project(tmp_path: Path) -> dict:
+    source_file = str(write_wav(tmp_path / "source file.wav", 6.0))
+    items = [item({"file": source_file}, position=0.0), item({"file": source_file}, position=5.0)]
+    return {"tracks": [{"name": "Dialog", "items": items}]}
+
+
+def test_an_item_deleted_while_the_engine_worked_makes_no_undo_point(tmp_path: Path) -> None:
+    project, _ = one_item_project(tmp_path)
+    result = edit_result(tmp_path, 2.0)
+    run = run_action("edit", {
+        "project": project, "inputs": [["", TARGET, ""]], "delete_items": {3: [[1, 1]]},
+        "simulate": {"edit": [result | {"progress": [[0.2 * k, "edit"] for k in range(1, 6)]}]},
+    }, tmp_path)
+    assert run.tracks[0]["items"] == []
+    assert run.undo == []
+    (box,) = run.message_boxes
+    assert "the item was deleted while the engine worked" in box["msg"]
+    assert result["result"]["paths"][0] in box["msg"]  # the edit is not lost
+
+
+def test_a_file_reaper_cannot_open_skips_its_item_and_the_rest_is_one_undo_point(
+    tmp_path: Path,
+) -> None:
+    missing = str(tmp_path / "missing.wav")
+    run = run_action("edit", {
+        "project": two_item_project(tmp_path), "inputs": [["", TARGET, ""]],
+        "simulate": {"edit": [{"result": {"ok": True, "paths": [missing]}},
+                              edit_result(tmp_path, 2.0)]},
+    }, tmp_path)
+    first, second = run.tracks[0]["items"]
+    assert len(first["takes"]) == 1
+    assert len(second["takes"]) == 2
+    assert [u["kind"] for u in run.undo] == ["begin", "end"]
+    assert run.undo[1]["description"] == "SemanticAudio: edit 1 item(s)"
+    (box,) = run.message_boxes
+    assert missing in box["msg"]
+
+
+def test_an_edit_whose_second_file_cannot_be_opened_adds_no_take(tmp_path: Path) -> None:
+    project, _ = one_item_project(tmp_path)
+    good = str(write_wav(tmp_path / "v1.wav", 2.0))
+    bad = tmp_path / "v2.wav"
+    bad.write_text("not audio", encoding="utf-8")
+    run = run_action("edit", {
+        "project": project, "inputs": [["", TARGET, ""]],
+        "simulate": {"edit": [{"result": {"ok": True, "paths": [good, str(bad)]}}]},
+    }, tmp_path)
+    assert [t["name"] for t in run.tracks[0]["items"][0]["takes"]] == ["original"]
+    assert run.undo == []
+    assert f"REAPER could not open {bad}" in run.message_boxes[0]["msg"]
+
+
+def test_cancel_after_some_items_finished_inserts_nothing_and_says_so(tmp_path: Path) -> None:
+    finished = edit_result(tmp_path, 2.0)
+    run = run_action("edit", {
+        "project": two_item_project(tmp_path), "inputs": [["", TARGET, ""]],
+        "gfx_events": {6: "escape"},
+        "simulate": {"edit": [finished, {"hang": True}]},
+    }, tmp_path)
+    assert [p["command"] for p in run.processes] == ["edit", "edit", "cancel"]
+    assert [len(i["takes"]) for i in run.tracks[0]["items"]] == [1, 1]
+    assert run.undo == []
+    (box,) = run.message_boxes
+    assert box["msg"].startswith("Cancelled: nothing was inserted")
+    assert finished["result"]["paths"][0] in box["msg"]
+
+
+# ---------------------------------------------------------------- what the new take copies
+
+
+def test_new_take_copies_channel_mode_volume_and_pan(tmp_path: Path) -> None:
+    stereo = str(write_wav(tmp_path / "stereo.wav", 6.0, channels=2))
+    source_item = item({"file": stereo})
+    source_item["takes"][0] |= {"chanmode": 1, "vol": -0.5, "pan": -0.25, "pitch": 3}
+    run = run_action("edit", {
+        "project": {"tracks": [{"items": [source_item]}]}, "inputs": [["", TARGET, ""]],
+        "simulate": {"edit": [edit_result(tmp_path, 2.0)]},
+    }, tmp_path)
+    original, new = run.tracks[0]["items"][0]["takes"]
+    for key in ("chanmode", "vol", "pan", "pitch", "ppitch", "playrate"):
+        assert new[key] == original[key], key
+    assert new["chanmode"] == 1  # reverse stereo
+    assert new["vol"] == -0.5  # -6 dB, polarity flipped
+    assert new["pan"] == -0.25
+
+
+@pytest.mark.parametrize(("channels", "chanmode", "refused"), [
+    (2, 3, True),   # mono (left) of a stereo file: the right channel is not heard
+    (2, 4, True),   # mono (right)
+    (6, 7, True),   # one channel of a 6-channel file
+    (2, 2, False),  # mono downmix: the engine hears the same mix
+    (1, 3, False),  # "left" of a mono file is the whole file
+])
+def test_a_take_that_plays_only_some_channels_is_refused(
+    channels: int, chanmode: int, refused: bool, tmp_path: Path
+) -> None:
+    path = str(write_wav(tmp_path / "multi.wav", 6.0, channels=channels))
+    source_item = item({"file": path})
+    source_item["takes"][0]["chanmode"] = chanmode
+    run = run_action("edit", {
+        "project": {"tracks": [{"items": [source_item]}]}, "inputs": [["", TARGET, ""]],
+        "simulate": {"edit": [edit_result(tmp_path, 2.0)]},
+    }, tmp_path)
+    if refused:
+        assert run.processes == []
+        msg = run.message_boxes[0]["msg"]
+        assert f"of its {channels}-channel source (take channel mode)" in msg
+        assert "Glue" in msg
+    else:
+        assert len(run.processes) == 1
+        assert run.tracks[0]["items"][0]["takes"][1]["chanmode"] == chanmode
+
+
+def test_a_take_with_stretch_markers_is_refused(tmp_path: Path) -> None:
+    project, _ = one_item_project(tmp_path)
+    project["tracks"][0]["items"][0]["takes"][0]["stretch_markers"] = 2
+    run = run_action("edit", {"project": project}, tmp_path)
+    assert run.processes == []
+    (box,) = run.message_boxes
+    assert "its take has 2 stretch markers" in box["msg"]
+    assert "remove them" in box["msg"]
+    assert run.data["dialogs"] == []  # refused before asking anything

@@ -150,3 +150,43 @@ def test_terminating_the_script_mid_job_cancels_the_job(tmp_path: Path) -> None:
     assert cancel["command"] == "cancel"
     assert cancel["args"] == [job["job_id"]]
     assert run.tracks[1]["items"] == []
+
+
+def test_a_file_reaper_cannot_open_inserts_nothing(tmp_path: Path) -> None:
+    good = generated(tmp_path, 2.0)[0]
+    bad = tmp_path / "gen1.txt"
+    bad.write_text("not audio", encoding="utf-8")
+    run = run_action("generate", {
+        "project": project(), "inputs": [[PROMPT, "2", "2", ""]],
+        "simulate": {"generate": [{"result": {"ok": True, "paths": [good, str(bad)]}}]},
+    }, tmp_path)
+    assert run.tracks[1]["items"] == []  # no empty item left behind
+    assert run.undo == []
+    (box,) = run.message_boxes
+    assert f"REAPER could not open {bad}" in box["msg"]
+    assert "Nothing was inserted" in box["msg"]
+
+
+def test_a_cancel_that_arrives_after_the_engine_finished_inserts_nothing(tmp_path: Path) -> None:
+    """The engine finishes in the same cycle as the Esc: the docs promise nothing is inserted."""
+    paths = generated(tmp_path, 2.0)
+    run = run_action("generate", {
+        "project": project(), "inputs": [[PROMPT, "2", "1", ""]], "gfx_events": {2: "escape"},
+        "simulate": {"generate": [{"progress": [[0.5, "plan"]],
+                                   "result": {"ok": True, "paths": paths}}]},
+    }, tmp_path)
+    assert [p["command"] for p in run.processes] == ["generate", "cancel"]
+    assert run.tracks[1]["items"] == []
+    assert run.undo == []
+    (box,) = run.message_boxes
+    assert box["msg"].startswith("Cancelled: nothing was inserted")
+    assert paths[0] in box["msg"]
+
+
+def test_a_long_prompt_is_cut_between_characters(tmp_path: Path) -> None:
+    prompt = "雨" * 100  # 300 bytes of UTF-8
+    run = run_action("generate", {
+        "project": project(), "inputs": [[prompt, "2", "1", ""]],
+        "simulate": {"generate": [{"result": {"ok": True, "paths": generated(tmp_path, 2.0)}}]},
+    }, tmp_path)
+    assert run.tracks[1]["items"][0]["takes"][0]["name"] == "雨" * 77 + "..."

@@ -138,3 +138,17 @@ def test_background_script_hands_every_argument_to_the_client_intact(tmp_path: P
     argv = json.loads(log.read_text(encoding="utf-8").splitlines()[0])
     assert argv[argv.index("generate") + 1] == NASTY
     assert run.tracks[0]["items"][0]["takes"][0]["file"] == str(wav)
+
+
+def test_short_names_are_cut_between_utf8_characters(tmp_path: Path) -> None:
+    code = """
+local function show(text, max_chars)
+  local name = SA.short_name(text, max_chars)
+  print(utf8.len(name) or "invalid", name)
+end
+show(string.rep("雨", 30))       -- 90 bytes, 30 characters: short enough, kept whole
+show(string.rep("雨", 100), 10)  -- cut after 7 characters, then "..."
+show("é\\255 dog\\192", 8)       -- invalid bytes become U+FFFD, never a crash
+"""
+    assert run_lua(code, tmp_path).splitlines() == [
+        "30\t" + "雨" * 30, "10\t" + "雨" * 7 + "...", "7\té\ufffd dog\ufffd"]
