@@ -116,8 +116,9 @@
           ],
           "text": "js semanticaudio.js",
           "numinlets": 1,
-          "numoutlets": 5,
+          "numoutlets": 6,
           "outlettype": [
+            "",
             "",
             "",
             "",
@@ -157,6 +158,43 @@
             22
           ],
           "text": "udpreceive 9001 @defer 1",
+          "numinlets": 1,
+          "numoutlets": 1,
+          "outlettype": [
+            ""
+          ]
+        }
+      },
+      {
+        "box": {
+          "id": "obj-35",
+          "maxclass": "newobj",
+          "patching_rect": [
+            880,
+            430,
+            150,
+            22
+          ],
+          "text": "conformpath slash absolute",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "outlettype": [
+            "",
+            "int"
+          ]
+        }
+      },
+      {
+        "box": {
+          "id": "obj-36",
+          "maxclass": "newobj",
+          "patching_rect": [
+            880,
+            460,
+            110,
+            22
+          ],
+          "text": "prepend bootvolume",
           "numinlets": 1,
           "numoutlets": 1,
           "outlettype": [
@@ -1178,6 +1216,42 @@
           ],
           "destination": [
             "obj-5",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "source": [
+            "obj-3",
+            5
+          ],
+          "destination": [
+            "obj-35",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "source": [
+            "obj-35",
+            0
+          ],
+          "destination": [
+            "obj-36",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "source": [
+            "obj-36",
+            0
+          ],
+          "destination": [
+            "obj-3",
             0
           ]
         }

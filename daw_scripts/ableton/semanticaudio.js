@@ -2,28 +2,37 @@
 // Max's classic [js] runs ECMAScript 5: no let/const, arrow functions or template strings here.
 //
 // Inlet 0 takes the UI's messages (prompt, source, target, duration, variations, preset, folder,
-// place, generate, edit, cancel, ping, init) and the engine's OSC replies from [udpreceive]
-// (/sa/accepted, /sa/progress, /sa/done, /sa/error, /sa/pong, /sa/presets).
+// place, generate, edit, cancel, ping, init), Max's answer about the boot volume (bootvolume)
+// and the engine's OSC replies from [udpreceive] (/sa/accepted, /sa/progress, /sa/done,
+// /sa/error, /sa/pong, /sa/presets, /sa/status).
 // Outlets: 0 OSC requests to [udpsend], 1 status text, 2 progress 0..1, 3 preset menu
-// (clear / append NAME), 4 "port N" for [udpreceive].
+// (clear / append NAME), 4 "port N" for [udpreceive], 5 a Max path for
+// [conformpath slash absolute], whose answer comes back as "bootvolume PATH".
 // The protocol is SemanticAudio's OSC protocol v1 (docs/protocol.md).
 
 autowatch = 1;
 inlets = 1;
-outlets = 5;
+outlets = 6;
 
-var OUT_OSC = 0, OUT_STATUS = 1, OUT_PROGRESS = 2, OUT_MENU = 3, OUT_PORT = 4;
+var OUT_OSC = 0, OUT_STATUS = 1, OUT_PROGRESS = 2, OUT_MENU = 3, OUT_PORT = 4, OUT_PATH = 5;
 var NO_PRESET = "(no preset)";
 var NEEDS_LIVE = [12, 0, 5]; // ClipSlot/Track.create_audio_clip arrived in Live 12.0.5
 var READS_FROM_LIVE = [11, 0, 5]; // Clip.sample_rate and warp_markers
 var ACK_TIMEOUT_MS = 10000; // a running engine answers every request at once
+// A running job sends /sa/progress at every sampling step and stage change (docs/protocol.md),
+// a queued one nothing until it starts. After this long without a word about the job the
+// device asks the engine (/sa/status) whether it still has it, and gives the job up when the
+// engine does not answer within ACK_TIMEOUT_MS or no longer knows it.
+var SILENCE_MS = 30000;
+var CANCEL_GRACE_MS = 5000; // a cancelled job stops at its next sampling step
+var LOST_GRACE_MS = 2000; // room for a final reply that crossed the engine's /sa/status answer
 
 var settings = { host: "127.0.0.1", port: 9000, reply_port: 9001 };
 var form = { prompt: "", source: "", target: "", duration_s: 5.0, variations: 1, preset: "",
              out_dir: "", place: "session" };
-var job = null; // { id, kind, source, acked }
-var volume = ""; // macOS volume name, for Live's /Volumes/<name>/... paths
-var watchdog = null;
+var job = null; // { id, kind, origin, phase: "ack" | "running" | "probe" | "lost" | "cancel" }
+var machine = { boot_volume: "" }; // macOS: the boot volume's name, as Max reports it
+var watchdog = new Task(function () { if (job) timeouts[job.phase](job); }, this);
 
 // ------------------------------------------------------------------------------ helpers
 
@@ -71,21 +80,33 @@ function liveVersion() {
           num(app.call("get_bugfix_version"))];
 }
 
-/** A Max path ("Macintosh HD:/Users/x", "C:/x") as the engine's absolute path. */
-function nativePath(path) {
-  var mac = /^([^\/:]+):(\/.*)$/.exec(path);
-  if (mac && mac[1].length > 1) {
-    volume = mac[1];
-    return mac[2];
-  }
-  return path;
+function onMac() {
+  return typeof max !== "undefined" && max.os === "macintosh";
 }
 
-/** Live on macOS wants absolute paths as /Volumes/<drive>/... (LOM: create_audio_clip). */
-function livePath(path) {
-  var onMac = typeof max !== "undefined" && max.os === "macintosh";
-  if (!onMac || !volume || path.indexOf("/Volumes/") === 0) return path;
-  return "/Volumes/" + volume + path;
+/** A Max path as the engine's absolute path. On macOS Max writes "Volume:/rest": the boot
+ *  volume is mounted at / ("/rest"), every other volume at "/Volumes/Volume/rest". Without the
+ *  boot volume's name every volume goes through /Volumes/, which also lists the boot volume
+ *  (as a link to /). Elsewhere a Max path ("C:/rest") is already the native one. */
+function nativePath(maxPath, bootVolume) {
+  var mac = /^([^\/:]+):(\/.*)$/.exec(maxPath);
+  if (!onMac() || !mac) return maxPath;
+  return mac[1] === bootVolume ? mac[2] : "/Volumes/" + mac[1] + mac[2];
+}
+
+/** A native path as Live takes it in create_audio_clip: on macOS /Volumes/<drive>/...
+ *  (docs/ableton.md), so a path on the boot volume gets the boot volume's name. */
+function livePath(path, bootVolume) {
+  if (!onMac() || !bootVolume || path.charAt(0) !== "/" || path.indexOf("/Volumes/") === 0) {
+    return path;
+  }
+  return "/Volumes/" + bootVolume + path;
+}
+
+/** Ask Max for the boot volume's name: "/" is the boot volume in Max's path syntax, and
+ *  [conformpath slash absolute] answers "<boot volume>:/" through bootvolume(). */
+function askBootVolume() {
+  if (onMac() && !machine.boot_volume) outlet(OUT_PATH, "/");
 }
 
 function dirname(path) {
@@ -95,9 +116,17 @@ function dirname(path) {
 
 // ------------------------------------------------------------------------- UI messages
 
-function prompt() { form.prompt = joined(arguments); }
-function source() { form.source = joined(arguments); }
-function target() { form.target = joined(arguments); }
+/** A [textedit]'s text: it sends "text <contents>" and [prepend prompt] puts the field's name in
+ *  front, so the word "text" is the textedit's, not the user's. */
+function fieldText(args) {
+  var words = arrayfromargs(args);
+  if (words.length && String(words[0]) === "text") words.shift();
+  return joined(words);
+}
+
+function prompt() { form.prompt = fieldText(arguments); }
+function source() { form.source = fieldText(arguments); }
+function target() { form.target = fieldText(arguments); }
 function duration(seconds) { form.duration_s = Number(seconds); }
 function variations(count) { form.variations = Math.round(Number(count)); }
 function place(index) { form.place = Number(index) === 1 ? "arrangement" : "session"; }
@@ -108,14 +137,22 @@ function preset() {
 }
 
 function folder() {
-  form.out_dir = nativePath(joined(arguments)).replace(/\/$/, "");
+  askBootVolume();
+  form.out_dir = nativePath(joined(arguments), machine.boot_volume).replace(/\/$/, "");
   status("Output folder: " + form.out_dir);
+}
+
+/** Max's answer to askBootVolume(): "Macintosh HD:/". */
+function bootvolume() {
+  var found = /^([^\/:]+):/.exec(joined(arguments));
+  machine.boot_volume = found ? found[1] : "";
 }
 
 /** Called by [live.thisdevice] once Live has loaded the device. */
 function init() {
   settings.reply_port = 9100 + Math.floor(Math.random() * 800); // one port per device
   outlet(OUT_PORT, "port", settings.reply_port);
+  askBootVolume();
   var version = liveVersion();
   if (!versionAtLeast(version, READS_FROM_LIVE)) {
     status("SemanticAudio needs Live " + READS_FROM_LIVE.join(".") + " or newer (this is Live " +
@@ -128,7 +165,7 @@ function init() {
 function ping() {
   send(["/sa/ping", settings.reply_port]);
   send(["/sa/presets", settings.reply_port]);
-  status("Asking sa-engine at " + settings.host + ":" + settings.port + "...");
+  status("Asking sa-engine at " + engineAddress() + "...");
 }
 
 // ---------------------------------------------------------------------------- requests
@@ -144,23 +181,57 @@ function optionsString() {
   return parts.join(";");
 }
 
-function startWatchdog() {
-  if (watchdog) watchdog.cancel();
-  watchdog = new Task(function () {
-    if (job && !job.acked) {
-      status("No answer from sa-engine at " + settings.host + ":" + settings.port +
-             ". Start it with: sa-engine --port " + settings.port);
-      job = null;
-    }
-  }, this);
-  watchdog.schedule(ACK_TIMEOUT_MS);
+function engineAddress() {
+  return settings.host + ":" + settings.port;
 }
 
+/** Unless a reply about the job arrives within `delayMs`, `phase` times out (see timeouts). */
+function watch(phase, delayMs) {
+  job.phase = phase;
+  watchdog.cancel();
+  watchdog.schedule(delayMs);
+}
+
+/** Forget the job: its final reply came, or the device gave up on it. */
+function endJob() {
+  job = null;
+  watchdog.cancel();
+}
+
+function giveUp(text) {
+  endJob();
+  outlet(OUT_PROGRESS, 0);
+  status(text);
+}
+
+var timeouts = {
+  ack: function () {
+    giveUp("No answer from sa-engine at " + engineAddress() + ". Start it with: sa-engine --port " +
+           settings.port);
+  },
+  running: function () {
+    send(["/sa/status", settings.reply_port]); // silent for a while: is the engine still there?
+    watch("probe", ACK_TIMEOUT_MS);
+  },
+  probe: function (watched) {
+    giveUp("sa-engine at " + engineAddress() + " stopped answering during job " + watched.id +
+           ". Restart it (sa-engine --port " + settings.port + ") and try again");
+  },
+  lost: function (watched) {
+    giveUp("sa-engine no longer has job " + watched.id + " (was it restarted?). Try again");
+  },
+  cancel: function (watched) {
+    giveUp("sa-engine did not confirm the cancel of job " + watched.id + " within " +
+           CANCEL_GRACE_MS / 1000 + " s; stopped waiting for it. If the engine is stuck, " +
+           "restart it (sa-engine --port " + settings.port + ")");
+  }
+};
+
 function startJob(kind, message, origin) {
-  job = { id: message[1], kind: kind, origin: origin, acked: false };
+  job = { id: message[1], kind: kind, origin: origin, phase: "ack" };
   outlet(OUT_PROGRESS, 0);
   send(message);
-  startWatchdog();
+  watch("ack", ACK_TIMEOUT_MS);
 }
 
 function busy() {
@@ -173,6 +244,8 @@ function generate() {
   if (busy()) return;
   if (!form.prompt) return status("Type a prompt first");
   if (!form.out_dir) return status("Choose an output folder first (Folder...)");
+  var home = deviceTrack(); // generated clips go onto the device's own track
+  if (home.problem) return status(home.problem);
   var id = newJobId();
   startJob("generate", ["/sa/generate", id, settings.reply_port, form.prompt, form.duration_s,
                         form.out_dir, optionsString()], null);
@@ -195,6 +268,7 @@ function edit() {
 function cancel() {
   if (!job) return status("Nothing to cancel");
   send(["/sa/cancel", job.id, settings.reply_port]);
+  watch("cancel", CANCEL_GRACE_MS);
   status("Cancelling job " + job.id + "...");
 }
 
@@ -223,9 +297,9 @@ function beatToSeconds(markers, beat) {
 /** Where a clip lives, from its canonical path. */
 function clipLocation(clip) {
   var path = text(clip.path).replace(/"/g, "");
-  var session = /tracks (\d+) clip_slots (\d+) clip/.exec(path);
+  var session = /^live_set tracks (\d+) clip_slots (\d+) clip$/.exec(path);
   if (session) return { where: "session", track: Number(session[1]), slot: Number(session[2]) };
-  var arrangement = /tracks (\d+) arrangement_clips (\d+)/.exec(path);
+  var arrangement = /^live_set tracks (\d+) arrangement_clips (\d+)$/.exec(path);
   if (arrangement) return { where: "arrangement", track: Number(arrangement[1]) };
   return null;
 }
@@ -257,18 +331,23 @@ function readDetailClip() {
     return { problem: "The clip's markers hold no audio (" + span.start_s.toFixed(3) + ".." +
                       span.end_s.toFixed(3) + " s of a " + file_s.toFixed(3) + " s file)" };
   }
-  var file = text(clip.get("file_path"));
-  if (file.indexOf("/Volumes/") === 0) volume = file.split("/")[2];
-  return { file: file, start_s: start_s, length_s: end_s - start_s,
+  return { file: text(clip.get("file_path")), start_s: start_s, length_s: end_s - start_s,
            end_time: num(clip.get("end_time")), location: clipLocation(clip),
            name: text(clip.get("name")) };
 }
 
 // ------------------------------------------------------------------- writing into Live
 
-function trackIndexOfDevice() {
-  var found = /tracks (\d+)/.exec(text(new LiveAPI("this_device").path));
-  return found ? Number(found[1]) : -1;
+/** The device's track as { track: index }, or { problem } where no clip can go: a return
+ *  track ("live_set return_tracks N devices M") or the master track hold no clips. */
+function deviceTrack() {
+  var path = text(new LiveAPI("this_device").path).replace(/"/g, "");
+  var found = /^live_set tracks (\d+) /.exec(path);
+  if (found) return { track: Number(found[1]) };
+  var where = /^live_set return_tracks /.test(path) ? "a return track"
+    : /^live_set master_track /.test(path) ? "the master track" : "no track (" + path + ")";
+  return { problem: "SemanticAudio is on " + where + ", where clips cannot go: put it on an " +
+                    "audio track" };
 }
 
 /** Empty clip slots of track `track` from slot `from` on, up to `count` of them. */
@@ -282,8 +361,17 @@ function emptySlots(track, from, count) {
   return slots;
 }
 
-function nameClip(clip, name) {
-  if (clip && Number(clip.id) !== 0) clip.set("name", name);
+/** `api` when it is a clip, else null. A create_audio_clip that fails does not throw: Live
+ *  prints why to the Max Console and the call returns nothing, id 0 or another object. */
+function clipOrNull(api) {
+  return Number(api.id) !== 0 && api.type === "Clip" ? api : null;
+}
+
+/** The status text for files Live made no clip from, or null when there are none. */
+function refused(paths) {
+  if (!paths.length) return null;
+  return "Live did not create a clip from " + paths.join(", ") + " (the Max Console says why; " +
+         "the files are on disk)";
 }
 
 function intoSession(track, from, paths, name) {
@@ -291,22 +379,32 @@ function intoSession(track, from, paths, name) {
   if (slots.length < paths.length) {
     return "Not enough empty clip slots below; add scenes. Files: " + paths.join(", ");
   }
+  var failed = [];
   for (var i = 0; i < paths.length; i++) {
-    slots[i].call("create_audio_clip", livePath(paths[i]));
-    nameClip(new LiveAPI(text(slots[i].path).replace(/"/g, "") + " clip"), name);
+    slots[i].call("create_audio_clip", livePath(paths[i], machine.boot_volume));
+    var clip = num(slots[i].get("has_clip"))
+      ? clipOrNull(new LiveAPI(text(slots[i].path).replace(/"/g, "") + " clip")) : null;
+    if (clip) clip.set("name", name);
+    else failed.push(paths[i]);
   }
-  return null;
+  return refused(failed);
 }
 
 function intoArrangement(track, position, paths, name) {
   var api = new LiveAPI("live_set tracks " + track);
+  var failed = [];
   for (var i = 0; i < paths.length; i++) {
-    var made = api.call("create_audio_clip", livePath(paths[i]), position);
-    var clip = Array.isArray(made) && made[0] === "id" ? new LiveAPI("id " + made[1]) : null;
-    nameClip(clip, name);
-    if (clip) position = num(clip.get("end_time"));
+    var file = livePath(paths[i], machine.boot_volume);
+    var made = /^id (\d+)$/.exec(text(api.call("create_audio_clip", file, position)));
+    var clip = made ? clipOrNull(new LiveAPI("id " + made[1])) : null;
+    if (!clip) {
+      failed.push(paths[i]);
+      continue;
+    }
+    clip.set("name", name);
+    position = num(clip.get("end_time"));
   }
-  return null;
+  return refused(failed);
 }
 
 /** Put the finished files next to where they belong; returns a problem text or null. */
@@ -324,19 +422,25 @@ function placeResults(finished, paths) {
   if (origin && origin.location) {
     return intoArrangement(origin.location.track, origin.end_time, paths, name);
   }
-  var track = trackIndexOfDevice();
-  if (track < 0) return "Put the device on an audio track. Files: " + paths.join(", ");
+  var home = deviceTrack();
+  if (home.problem) return home.problem + ". Files: " + paths.join(", ");
   if (form.place === "arrangement") {
-    return intoArrangement(track, num(new LiveAPI("live_set").get("current_song_time")), paths,
-                           name);
+    return intoArrangement(home.track, num(new LiveAPI("live_set").get("current_song_time")),
+                           paths, name);
   }
-  return intoSession(track, 0, paths, name);
+  return intoSession(home.track, 0, paths, name);
 }
 
 // ------------------------------------------------------------------------ engine replies
 
 function forThisJob(args) {
   return job && String(args[0]) === job.id;
+}
+
+/** A reply shows the engine is still at the job: restart the silence clock (a cancel keeps
+ *  its own, shorter one). */
+function stillWorking() {
+  if (job.phase !== "cancel") watch("running", SILENCE_MS);
 }
 
 var replies = {
@@ -351,19 +455,25 @@ var replies = {
   },
   "/sa/accepted": function (args) {
     if (!forThisJob(args)) return;
-    job.acked = true;
-    status("Job " + job.id + " accepted (" + args[1] + " ahead of it)");
+    stillWorking();
+    if (job.phase !== "cancel") status("Job " + job.id + " accepted (" + args[1] + " ahead of it)");
   },
   "/sa/progress": function (args) {
     if (!forThisJob(args)) return;
-    job.acked = true;
+    stillWorking();
     outlet(OUT_PROGRESS, Number(args[1]));
-    status(args[2] + " " + Math.round(Number(args[1]) * 100) + "%");
+    if (job.phase !== "cancel") status(args[2] + " " + Math.round(Number(args[1]) * 100) + "%");
+  },
+  "/sa/status": function (args) {
+    if (!job || job.phase !== "probe") return;
+    var known = [String(args[1])].concat(args.slice(4).map(String)); // running, then queued
+    if (known.indexOf(job.id) >= 0) watch("running", SILENCE_MS);
+    else watch("lost", LOST_GRACE_MS);
   },
   "/sa/done": function (args) {
     if (!forThisJob(args)) return;
     var finished = job, paths = [];
-    job = null;
+    endJob();
     for (var i = 1; i < args.length; i++) paths.push(String(args[i]));
     outlet(OUT_PROGRESS, 1);
     var problem = placeResults(finished, paths);
@@ -372,7 +482,7 @@ var replies = {
   },
   "/sa/error": function (args) {
     if (String(args[0]) !== "" && !forThisJob(args)) return;
-    if (job) job = null;
+    if (job) endJob();
     outlet(OUT_PROGRESS, 0);
     status(args[1] === "cancelled" ? "Cancelled" : "Engine error (" + args[1] + "): " + args[2]);
   }

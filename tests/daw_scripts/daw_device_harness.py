@@ -1,5 +1,5 @@
-"""Run the Max for Live device's [js] under Node (max_harness.js) against the LiveAPI stand-in,
-and build the Live Sets it runs in."""
+"""Run the Max for Live device's [js] under Node (max_harness.js) against the LiveAPI stand-in and
+its patch (SemanticAudio.maxpat), and build the Live Sets it runs in."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 DEVICE_JS = HERE.parents[1] / "daw_scripts" / "ableton" / "semanticaudio.js"
+DEVICE_PATCH = DEVICE_JS.with_name("SemanticAudio.maxpat")
 RATE = 48000
 
 
@@ -34,9 +35,11 @@ def run_device(
     steps: list[list[Any]], live: dict, tmp_path: Path, osc_port: int | None = None,
     timeout_s: float = 20.0,
 ) -> dict:
-    """Deliver `steps` to the device; with `osc_port`, over real UDP to an engine there."""
+    """Deliver `steps` to the device; with `osc_port`, over real UDP to an engine there.
+    ["type", field, text] steps go in through the patch's [textedit] named `field`."""
     scenario = tmp_path / "scenario.json"
-    body = {"live": live, "steps": steps} | ({"osc_port": osc_port} if osc_port else {})
+    body = {"live": live, "patch": str(DEVICE_PATCH), "steps": steps}
+    body |= {"osc_port": osc_port} if osc_port else {}
     scenario.write_text(json.dumps(body), encoding="utf-8")
     proc = subprocess.run(["node", str(HERE / "max_harness.js"), str(DEVICE_JS), str(scenario)],
                           capture_output=True, text=True, timeout=timeout_s, check=False)
@@ -51,3 +54,9 @@ def sent(run: dict, address: str) -> list[list[Any]]:
 
 def statuses(run: dict) -> list[str]:
     return [out[2] for out in run["outlets"] if out[0] == 1]
+
+
+def created_clips(run: dict, track: int = 0) -> list[dict]:
+    """The clips create_audio_clip made on `track`, session slots first, then arrangement."""
+    tracks = run["tracks"][track]
+    return [c for c in [*tracks["slots"], *tracks["arrangement"]] if c and c.get("created")]

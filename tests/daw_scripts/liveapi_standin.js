@@ -1,14 +1,25 @@
 // A stand-in for Max's LiveAPI (and Task) over a small model of a Live Set, for running the
 // SemanticAudio device's [js] under Node. It follows the Live Object Model where the device
-// touches it: canonical paths, properties read with get() as arrays, functions with call(),
-// "id N" paths, create_audio_clip only from Live 12.0.5, and on macOS only /Volumes/ paths.
-// Unknown paths, properties and functions throw, so a typo cannot pass silently.
+// touches it: canonical paths, `type` as the LOM class name, properties read with get() as
+// arrays, functions with call(), "id N" paths, create_audio_clip only from Live 12.0.5, and on
+// macOS only /Volumes/ paths.
+// A call that Live refuses does not throw in Max: Live prints the reason to the Max Console
+// and the call returns all the same (a failed Track.create_audio_clip may even answer with
+// another object's id; Producer Pal's clip-results.ts has seen id 1, the Live Set). The
+// stand-in does the same, into `console`. Paths, properties and functions it does not model
+// still throw, so a typo cannot pass silently.
 "use strict";
 
 const CLIP_PROPERTIES = [
   "file_path", "start_marker", "end_marker", "warping", "sample_rate", "sample_length",
   "is_audio_clip", "end_time", "name", "warp_markers", "length",
 ];
+
+const LOM_TYPES = { app: "Application", song: "Song", device: "Device", track: "Track",
+                    slot: "ClipSlot", clip: "Clip" };
+
+/** Live refused a call: Max prints this to its Console; the device's JS sees no exception. */
+class LiveRefusal extends Error {}
 
 function versionAtLeast(version, wanted) {
   for (let i = 0; i < wanted.length; i++) {
@@ -18,9 +29,10 @@ function versionAtLeast(version, wanted) {
 }
 
 class LiveModel {
-  constructor(spec, log) {
+  constructor(spec, log, console) {
     this.spec = spec;
     this.log = log;
+    this.console = console; // what Live prints to the Max Console
     this.version = spec.version || [12, 1, 0];
     this.objects = new Map(); // id -> { path, kind, data }
     this.nextId = 1;
@@ -53,8 +65,8 @@ class LiveModel {
     if (path === "live_app") return { path, kind: "app", data: {} };
     if (path === "live_set") return { path, kind: "song", data: this.spec };
     if (path === "this_device") {
-      return { path: `live_set tracks ${this.spec.device_track} devices 0`, kind: "device",
-               data: {} };
+      const at = this.spec.device_path || `live_set tracks ${this.spec.device_track} devices 0`;
+      return { path: at, kind: "device", data: {} };
     }
     if (path === "live_set view detail_clip") {
       const at = this.spec.detail_clip;
@@ -105,28 +117,37 @@ class LiveModel {
 
   checkFilePath(filePath) {
     if (!/^(\/|[A-Za-z]:[\\/])/.test(filePath)) {
-      throw new Error(`create_audio_clip needs an absolute path, got ${filePath}`);
+      throw new LiveRefusal(`create_audio_clip needs an absolute path, got ${filePath}`);
     }
     if (this.spec.os === "macintosh" && !filePath.startsWith("/Volumes/")) {
-      throw new Error(`on macOS create_audio_clip needs /Volumes/<drive>/..., got ${filePath}`);
+      throw new LiveRefusal(`on macOS create_audio_clip needs /Volumes/<drive>/..., got ` +
+                            filePath);
     }
+  }
+
+  /** What a refused create_audio_clip returns: nothing from a ClipSlot; from a Track an id
+   *  that is not a clip (the Live Set's). */
+  refusedCreate(entry) {
+    return entry.kind === "slot" ? undefined : ["id", this.register("live_set", "song", this.spec)];
   }
 
   createAudioClip(entry, args) {
     if (!versionAtLeast(this.version, [12, 0, 5])) {
-      throw new Error(`create_audio_clip does not exist in Live ${this.version.join(".")}`);
+      throw new LiveRefusal(`create_audio_clip does not exist in Live ${this.version.join(".")}`);
     }
     const [filePath, position] = args;
     this.checkFilePath(filePath);
     const track = entry.kind === "slot" ? entry.data.track : entry.data;
-    if (!track.audio) throw new Error("create_audio_clip: not an audio track");
+    if (!track.audio) throw new LiveRefusal("create_audio_clip: not an audio track");
     const clip = { file_path: filePath, name: "", is_audio_clip: 1, created: true };
     if (entry.kind === "slot") {
-      if (track.slots[entry.data.slot]) throw new Error("create_audio_clip: slot is not empty");
+      if (track.slots[entry.data.slot]) throw new LiveRefusal("create_audio_clip: slot not empty");
       track.slots[entry.data.slot] = clip;
       return undefined;
     }
-    if (typeof position !== "number") throw new Error("Track.create_audio_clip needs a position");
+    if (typeof position !== "number") {
+      throw new LiveRefusal("Track.create_audio_clip needs a position");
+    }
     clip.position = position;
     clip.end_time = position + (this.spec.created_clip_beats || 4);
     track.arrangement.push(clip);
@@ -142,7 +163,13 @@ class LiveModel {
       return this.version[index];
     }
     if (fn === "create_audio_clip" && (entry.kind === "slot" || entry.kind === "track")) {
-      return this.createAudioClip(entry, args);
+      try {
+        return this.createAudioClip(entry, args);
+      } catch (err) {
+        if (!(err instanceof LiveRefusal)) throw err;
+        this.console.push(`${LOM_TYPES[entry.kind]}.${fn}: ${err.message}`);
+        return this.refusedCreate(entry);
+      }
     }
     throw new Error(`${entry.kind} has no function ${fn} in the stand-in`);
   }
@@ -157,7 +184,7 @@ function makeLiveAPI(model, log) {
     this.id = entry ? model.register(entry.path, entry.kind, entry.data) : 0;
     this.path = entry ? `"${entry.path}"` : '""';
     this.unquotedpath = entry ? entry.path : "";
-    this.type = entry ? entry.kind : "";
+    this.type = entry ? LOM_TYPES[entry.kind] : "";
     const need = () => {
       if (!entry) throw new Error(`LiveAPI on an empty path (id 0): ${path}`);
       return entry;

@@ -74,9 +74,40 @@ def test_every_message_the_patch_sends_to_the_js_is_a_function_there() -> None:
         text = boxes[src]["text"]
         names.add(text.split()[1] if text.startswith("prepend ") else text)
     assert names == {"init", "generate", "edit", "cancel", "ping", "prompt", "source", "target",
-                     "duration", "variations", "preset", "folder", "place"}
+                     "duration", "variations", "preset", "folder", "place", "bootvolume"}
     for name in names:
         assert re.search(rf"^function {name}\(", script, re.M), name
+
+
+def cords_from(box_id: str, outlet: int) -> list[tuple[str, int]]:
+    return [tuple(e["patchline"]["destination"]) for e in patcher()["lines"]
+            if e["patchline"]["source"] == [box_id, outlet]]
+
+
+def test_text_fields_reach_the_js_through_prepend_only() -> None:
+    # A [textedit] sends "text <contents>"; the js drops that first word, so nothing between
+    # the field and the js may drop it first or add words of its own.
+    boxes = boxes_by_id()
+    (js_box,) = objects("js ")
+    for field in ("prompt", "source", "target"):
+        (edit_box,) = [b for b in boxes.values() if b.get("varname") == field]
+        assert edit_box["maxclass"] == "textedit"
+        ((prepend_id, _),) = cords_from(edit_box["id"], 0)
+        assert boxes[prepend_id]["text"] == f"prepend {field}"
+        assert cords_from(prepend_id, 0) == [(js_box["id"], 0)]
+
+
+def test_the_js_asks_conformpath_for_the_boot_volume() -> None:
+    boxes = boxes_by_id()
+    (js_box,) = objects("js ")
+    script = JS.read_text(encoding="utf-8")
+    out_path = int(re.search(r"OUT_PATH = (\d+)", script).group(1))
+    ((conform_id, _),) = cords_from(js_box["id"], out_path)
+    assert boxes[conform_id]["text"] == "conformpath slash absolute"
+    assert cords_from(conform_id, 1) == []  # its int outlet is not used
+    ((prepend_id, _),) = cords_from(conform_id, 0)
+    assert boxes[prepend_id]["text"] == "prepend bootvolume"
+    assert cords_from(prepend_id, 0) == [(js_box["id"], 0)]
 
 
 def test_osc_objects_and_audio_pass_through() -> None:

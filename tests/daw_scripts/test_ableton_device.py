@@ -8,7 +8,15 @@ from typing import Any
 
 import pytest
 
-from .daw_device_harness import audio_track, clip, live_set, run_device, sent, statuses
+from .daw_device_harness import (
+    audio_track,
+    clip,
+    created_clips,
+    live_set,
+    run_device,
+    sent,
+    statuses,
+)
 
 
 def test_on_load_it_opens_its_reply_port_and_asks_the_engine(tmp_path: Path) -> None:
@@ -36,19 +44,19 @@ def test_preset_reply_fills_the_menu(tmp_path: Path) -> None:
                     ["append", "weather-change"]]
 
 
-PROMPT_WORDS = ["rain", "on", "a", "tin", "roof,", "close"]
+PROMPT = "rain on a tin roof, close"
+MAC_FOLDER = "Macintosh HD:/Users/me/SA out/"  # what [opendialog fold] gives on macOS
 
 
-def generate_steps(place: int = 0) -> list[list[Any]]:
-    return [["init"], ["prompt", *PROMPT_WORDS], ["duration", 2.5], ["variations", 2],
-            ["preset", "telephone"], ["folder", "Macintosh HD:/Users/me/SA out/"],
-            ["place", place], ["generate"]]
+def generate_steps(place: int = 0, folder: str = "C:/out/") -> list[list[Any]]:
+    return [["init"], ["type", "prompt", PROMPT], ["duration", 2.5], ["variations", 2],
+            ["preset", "telephone"], ["folder", folder], ["place", place], ["generate"]]
 
 
 def test_generate_sends_the_request_and_creates_session_clips(tmp_path: Path) -> None:
     done = ["/sa/done", "$JOB", "/Users/me/SA out/rain_1.wav", "/Users/me/SA out/rain_2.wav"]
     live = live_set(os="macintosh", tracks=[audio_track(slots=[{"name": "taken"}])])
-    run = run_device([*generate_steps(), ["/sa/accepted", "$JOB", 0],
+    run = run_device([*generate_steps(folder=MAC_FOLDER), ["/sa/accepted", "$JOB", 0],
                       ["/sa/progress", "$JOB", 0.5, "synthesize"], done], live, tmp_path)
     (request,) = sent(run, "/sa/generate")
     job_id, reply_port, prompt, duration_s, out_dir, options = request
@@ -87,9 +95,9 @@ def test_edit_of_an_unwarped_session_clip_sends_its_marker_span(tmp_path: Path) 
     source = clip()
     live = live_set(tracks=[audio_track(slots=[None, source])],
                     detail_clip={"track": 0, "slot": 1})
-    run = run_device([["init"], ["source", "a", "door", "slams"], ["target", "a", "door",
-                      "creaks"], ["edit"], ["/sa/done", "$JOB", "C:/Samples/door_edit.wav"]],
-                     live, tmp_path)
+    run = run_device([["init"], ["type", "source", "a door slams"],
+                      ["type", "target", "a door creaks"], ["edit"],
+                      ["/sa/done", "$JOB", "C:/Samples/door_edit.wav"]], live, tmp_path)
     (request,) = sent(run, "/sa/edit")
     assert request[2:] == ["C:/Samples/door slam.wav", 0.5, 2.0, "a door slams", "a door creaks",
                            "C:/Samples", ""]  # no folder chosen: next to the source file
@@ -106,7 +114,7 @@ def test_edit_of_a_warped_arrangement_clip_maps_beats_to_seconds(tmp_path: Path)
                   end_time=12.0)
     live = live_set(tracks=[audio_track(arrangement=[source])],
                     detail_clip={"track": 0, "arrangement": 0})
-    run = run_device([["init"], ["target", "glass"], ["folder", "D:/renders"], ["edit"],
+    run = run_device([["init"], ["type", "target", "glass"], ["folder", "D:/renders"], ["edit"],
                       ["/sa/done", "$JOB", "D:/renders/glass.wav"]], live, tmp_path)
     (request,) = sent(run, "/sa/edit")
     assert request[3:5] == [pytest.approx(0.75), pytest.approx(1.0)]
@@ -161,7 +169,7 @@ def test_edit_explains_what_is_wrong_with_the_selection(
     detail: dict | None, tracks: list, complaint: str, tmp_path: Path
 ) -> None:
     live = live_set(tracks=tracks, detail_clip=detail)
-    run = run_device([["target", "x"], ["edit"]], live, tmp_path)
+    run = run_device([["type", "target", "x"], ["edit"]], live, tmp_path)
     assert statuses(run)[-1].startswith(complaint)
     assert sent(run, "/sa/edit") == []
 
@@ -176,15 +184,16 @@ def test_every_request_decodes_under_the_bridge_protocol(tmp_path: Path) -> None
 
     source = clip()
     live = live_set(tracks=[audio_track(slots=[source])], detail_clip={"track": 0, "slot": 0})
-    steps = [*generate_steps(), ["/sa/done", "$JOB", "C:/o/a.wav"], ["duration", 3.0],
+    steps = [*generate_steps(), ["/sa/accepted", "$JOB", 0], ["tick", 30001],
+             ["/sa/done", "$JOB", "C:/o/a.wav"], ["duration", 3.0],
              ["generate"], ["cancel"], ["/sa/error", "$JOB", "cancelled", "x"],
-             ["target", "a", "door", "creaks"], ["edit"]]
+             ["type", "target", "a door creaks"], ["edit"]]
     run = run_device(steps, live, tmp_path)
     requests = [out[1:] for out in run["outlets"] if out[0] == 0]
-    assert [r[0] for r in requests] == ["/sa/ping", "/sa/presets", "/sa/generate",
+    assert [r[0] for r in requests] == ["/sa/ping", "/sa/presets", "/sa/generate", "/sa/status",
                                         "/sa/generate", "/sa/cancel", "/sa/edit"]
     decoded = [decode_request(r[0], as_max_atoms(r[1:])) for r in requests]
-    first_generate, second_generate, edit = decoded[2], decoded[3], decoded[5]
+    first_generate, second_generate, edit = decoded[2], decoded[4], decoded[6]
     assert isinstance(first_generate, GenerateRequest)
     assert first_generate.options.variations == 2
     assert first_generate.options.preset == "telephone"
@@ -192,3 +201,193 @@ def test_every_request_decodes_under_the_bridge_protocol(tmp_path: Path) -> None
     assert isinstance(edit, EditRequest)
     assert (edit.start_s, edit.length_s) == (0.5, 2.0)
     assert edit.target_prompt == "a door creaks"
+
+
+# ------------------------------------------------------------------ macOS paths
+
+
+@pytest.mark.parametrize(("boot_volume", "folder", "out_dir"), [
+    ("Macintosh HD", "Macintosh HD:/Users/me/SA out/", "/Users/me/SA out"),
+    ("Macintosh HD", "External SSD:/Renders/", "/Volumes/External SSD/Renders"),
+    ("Studio", "Studio:/Users/me/", "/Users/me"),  # the boot volume need not be "Macintosh HD"
+    ("Studio", "Macintosh HD:/Renders/", "/Volumes/Macintosh HD/Renders"),
+])
+def test_a_mac_folder_is_under_slash_only_on_the_boot_volume(
+    boot_volume: str, folder: str, out_dir: str, tmp_path: Path
+) -> None:
+    live = live_set(os="macintosh", boot_volume=boot_volume)
+    run = run_device(generate_steps(folder=folder), live, tmp_path)
+    assert sent(run, "/sa/generate")[0][4] == out_dir
+    assert run["errors"] == []
+
+
+def test_windows_folders_stay_as_max_gives_them(tmp_path: Path) -> None:
+    run = run_device(generate_steps(folder="D:/Renders/"), live_set(), tmp_path)
+    assert sent(run, "/sa/generate")[0][4] == "D:/Renders"
+    assert not [out for out in run["outlets"] if out[0] == 5]  # no boot volume to ask about
+
+
+def test_results_on_another_volume_become_clips_there(tmp_path: Path) -> None:
+    done = ["/sa/done", "$JOB", "/Volumes/External SSD/Renders/rain_1.wav"]
+    run = run_device([*generate_steps(folder="External SSD:/Renders/"), done],
+                     live_set(os="macintosh"), tmp_path)
+    assert [c["file_path"] for c in created_clips(run)] == [
+        "/Volumes/External SSD/Renders/rain_1.wav"]
+    assert statuses(run)[-1] == "Done: rain_1.wav"
+
+
+def test_an_edited_clips_volume_does_not_leak_into_later_paths(tmp_path: Path) -> None:
+    source = clip(file_path="/Volumes/Samples/kit/door.wav")
+    live = live_set(os="macintosh", tracks=[audio_track(slots=[source])],
+                    detail_clip={"track": 0, "slot": 0}, scenes=8)
+    run = run_device([["init"], ["type", "target", "glass"], ["edit"],
+                      ["/sa/done", "$JOB", "/Volumes/Samples/kit/door_glass.wav"],
+                      ["folder", MAC_FOLDER], ["edit"],
+                      ["/sa/done", "$JOB", "/Users/me/SA out/door_glass_2.wav"]], live, tmp_path)
+    assert [r[7] for r in sent(run, "/sa/edit")] == ["/Volumes/Samples/kit", "/Users/me/SA out"]
+    assert [c["file_path"] for c in created_clips(run)] == [
+        "/Volumes/Samples/kit/door_glass.wav",
+        "/Volumes/Macintosh HD/Users/me/SA out/door_glass_2.wav"]  # the boot disk, not Samples
+    assert run["errors"] == []
+
+
+# ------------------------------------------------------------ a job that goes quiet
+
+SILENCE_MS = 30000  # semanticaudio.js: ask /sa/status after this long without a word
+ACK_MS = 10000
+CANCEL_GRACE_MS = 5000
+
+
+def test_cancel_that_the_engine_never_confirms_frees_the_device(tmp_path: Path) -> None:
+    steps = [*generate_steps(), ["/sa/accepted", "$JOB", 0], ["cancel"],
+             ["tick", CANCEL_GRACE_MS - 1]]
+    waiting = run_device([*steps, ["generate"]], live_set(), tmp_path)
+    assert statuses(waiting)[-1].startswith("Busy with job")
+    run = run_device([*steps, ["tick", 2], ["generate"]], live_set(), tmp_path)
+    job_id = sent(run, "/sa/generate")[0][0]
+    assert (f"sa-engine did not confirm the cancel of job {job_id} within 5 s; stopped waiting "
+            "for it. If the engine is stuck, restart it (sa-engine --port 9000)") in statuses(run)
+    assert len(sent(run, "/sa/generate")) == 2  # free again
+
+
+def test_progress_after_cancel_does_not_extend_the_grace(tmp_path: Path) -> None:
+    steps = [*generate_steps(), ["/sa/accepted", "$JOB", 0], ["cancel"], ["tick", 3000],
+             ["/sa/progress", "$JOB", 0.5, "plan"], ["tick", 2001]]
+    run = run_device(steps, live_set(), tmp_path)
+    assert "did not confirm the cancel" in statuses(run)[-1]
+
+
+def test_a_confirmed_cancel_leaves_nothing_behind(tmp_path: Path) -> None:
+    steps = [*generate_steps(), ["/sa/accepted", "$JOB", 0], ["cancel"], ["tick", 1000],
+             ["/sa/error", "$JOB", "cancelled", "x"], ["tick", 60000]]
+    run = run_device(steps, live_set(), tmp_path)
+    assert statuses(run)[-1] == "Cancelled"
+    assert sent(run, "/sa/status") == []
+
+
+def test_an_engine_that_dies_mid_job_is_asked_then_given_up(tmp_path: Path) -> None:
+    steps = [*generate_steps(), ["/sa/accepted", "$JOB", 0],
+             ["/sa/progress", "$JOB", 0.2, "plan"], ["tick", SILENCE_MS - 1]]
+    quiet = run_device(steps, live_set(), tmp_path)
+    assert sent(quiet, "/sa/status") == []
+    run = run_device([*steps, ["tick", 2], ["tick", ACK_MS], ["generate"]], live_set(), tmp_path)
+    (request, _) = sent(run, "/sa/generate")
+    assert sent(run, "/sa/status") == [[request[1]]]  # reply_port
+    assert (f"sa-engine at 127.0.0.1:9000 stopped answering during job {request[0]}. Restart it "
+            "(sa-engine --port 9000) and try again") in statuses(run)
+    assert [out[1] for out in run["outlets"] if out[0] == 2][-2] == 0  # the bar is reset
+
+
+def test_a_queued_job_stays_while_the_engine_still_has_it(tmp_path: Path) -> None:
+    steps = [*generate_steps(), ["/sa/accepted", "$JOB", 1],
+             ["tick", SILENCE_MS + 1], ["/sa/status", 1, "other", 0.4, "plan", "$JOB"],
+             ["tick", SILENCE_MS + 1], ["/sa/status", 0, "$JOB", 0.1, "plan"],
+             ["tick", ACK_MS + 1], ["/sa/done", "$JOB", "C:/out/rain_1.wav"]]
+    run = run_device(steps, live_set(), tmp_path)
+    assert len(sent(run, "/sa/status")) == 2
+    assert statuses(run)[-1] == "Done: rain_1.wav"
+
+
+def test_a_job_the_engine_no_longer_has_is_given_up(tmp_path: Path) -> None:
+    steps = [*generate_steps(), ["/sa/accepted", "$JOB", 0], ["tick", SILENCE_MS + 1],
+             ["/sa/status", 0, "", 0.0, "idle"], ["tick", 2001]]
+    run = run_device(steps, live_set(), tmp_path)
+    job_id = sent(run, "/sa/generate")[0][0]
+    assert statuses(run)[-1] == (f"sa-engine no longer has job {job_id} (was it restarted?). "
+                                 "Try again")
+
+
+def test_a_final_reply_that_crosses_the_status_answer_still_counts(tmp_path: Path) -> None:
+    steps = [*generate_steps(), ["/sa/accepted", "$JOB", 0], ["tick", SILENCE_MS + 1],
+             ["/sa/status", 0, "", 0.0, "idle"], ["/sa/done", "$JOB", "C:/out/rain_1.wav"],
+             ["tick", 5000]]
+    run = run_device(steps, live_set(), tmp_path)
+    assert statuses(run)[-1] == "Done: rain_1.wav"
+
+
+def test_a_long_job_that_keeps_reporting_is_never_questioned(tmp_path: Path) -> None:
+    steps = [*generate_steps(), ["/sa/accepted", "$JOB", 0]]
+    for step in range(10):  # 200 s of work, e.g. a 30 s clip on a CPU
+        steps += [["tick", 20000], ["/sa/progress", "$JOB", step / 10, "synthesize"]]
+    run = run_device([*steps, ["/sa/done", "$JOB", "C:/out/rain_1.wav"]], live_set(), tmp_path)
+    assert sent(run, "/sa/status") == []
+    assert statuses(run)[-1] == "Done: rain_1.wav"
+
+
+# ------------------------------------------------------------ where the device sits
+
+
+@pytest.mark.parametrize(("device_path", "where"), [
+    ("live_set return_tracks 1 devices 0", "a return track"),
+    ("live_set master_track devices 0", "the master track"),
+])
+def test_on_a_return_or_master_track_it_asks_for_an_audio_track(
+    device_path: str, where: str, tmp_path: Path
+) -> None:
+    live = live_set(device_path=device_path, tracks=[audio_track(), audio_track()])
+    run = run_device(generate_steps(), live, tmp_path)
+    assert statuses(run)[-1] == (f"SemanticAudio is on {where}, where clips cannot go: put it "
+                                 "on an audio track")
+    assert sent(run, "/sa/generate") == []
+
+
+def test_a_device_inside_a_rack_uses_the_racks_track(tmp_path: Path) -> None:
+    live = live_set(device_path="live_set tracks 1 devices 0 chains 0 devices 2",
+                    tracks=[audio_track(), audio_track()])
+    run = run_device([*generate_steps(), ["/sa/done", "$JOB", "C:/out/rain_1.wav"]], live,
+                     tmp_path)
+    assert created_clips(run, track=0) == []
+    assert [c["file_path"] for c in created_clips(run, track=1)] == ["C:/out/rain_1.wav"]
+
+
+# ------------------------------------------------------------------- text fields
+
+
+def test_only_the_textedits_own_word_is_dropped(tmp_path: Path) -> None:
+    steps = [["type", "prompt", "text to speech, robotic"], ["folder", "C:/out/"], ["generate"]]
+    run = run_device(steps, live_set(), tmp_path)
+    assert sent(run, "/sa/generate")[0][2] == "text to speech, robotic"
+
+
+def test_a_cleared_prompt_field_clears_the_prompt(tmp_path: Path) -> None:
+    steps = [["type", "prompt", "rain"], ["type", "prompt", ""], ["folder", "C:/out/"],
+             ["generate"]]
+    run = run_device(steps, live_set(), tmp_path)
+    assert statuses(run)[-1] == "Type a prompt first"
+    assert sent(run, "/sa/generate") == []
+
+
+# --------------------------------------------------------- clips Live does not make
+
+
+@pytest.mark.parametrize("place", [0, 1])
+def test_a_clip_live_refuses_is_reported_not_done(place: int, tmp_path: Path) -> None:
+    midi_track = {"audio": False, "slots": [], "arrangement": []}
+    run = run_device([*generate_steps(place=place), ["/sa/done", "$JOB", "C:/out/rain_1.wav"]],
+                     live_set(tracks=[midi_track]), tmp_path)
+    assert run["errors"] == []  # Live prints to the Max Console; the JS sees no exception
+    assert run["console"] == [f"{'Track' if place else 'ClipSlot'}.create_audio_clip: "
+                              "create_audio_clip: not an audio track"]
+    assert statuses(run)[-1] == ("Live did not create a clip from C:/out/rain_1.wav (the Max "
+                                 "Console says why; the files are on disk)")
+    assert created_clips(run) == []
