@@ -41,19 +41,35 @@ def test_the_cutoff_and_below():
     assert _gain_db(0.5) < -20.0  # a slow drift
 
 
+def test_it_is_the_one_pole_recursion_started_at_the_first_sample():
+    x = 0.3 * torch.randn(1, 3000, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    x += 0.02
+    pole = math.exp(-2 * math.pi * DC_CUTOFF_HZ / RATE)
+    expected, previous, y = [], float(x[0, 0]), 0.0
+    for sample in x[0].tolist():
+        y = sample - previous + pole * y
+        expected.append(y)
+        previous = sample
+    torch.testing.assert_close(remove_dc(x, RATE)[0], torch.tensor(expected, dtype=x.dtype),
+                               rtol=0, atol=1e-12)
+
+
 @pytest.mark.parametrize("rate", [16_000, 48_000])
-def test_the_scan_equals_a_sample_by_sample_filter(rate):
-    """torchaudio's lfilter runs the same recursion one sample at a time; 25 s spans three of
-    the scan's blocks at 16 kHz."""
+def test_the_gpus_fft_form_equals_the_cpus_recursion(rate):
+    """remove_dc takes the FFT form on CUDA; here both run on the CPU on the same steps."""
+    from semanticaudio.engine.components.waveform import _one_pole_by_fft
     from torchaudio.functional import lfilter
 
-    x = 0.3 * torch.randn(2, 25 * rate, generator=torch.Generator().manual_seed(0)) + 0.02
-    x = x.double()
+    steps = 0.3 * torch.randn(2, 3 * rate, generator=torch.Generator().manual_seed(1),
+                              dtype=torch.float64)
     pole = math.exp(-2 * math.pi * DC_CUTOFF_HZ / rate)
-    steps = torch.diff(x, dim=-1, prepend=x[..., :1])
-    a, b = torch.tensor([1.0, -pole], dtype=x.dtype), torch.tensor([1.0, 0.0], dtype=x.dtype)
+    a, b = torch.tensor([1.0, -pole], dtype=torch.float64), torch.tensor([1.0, 0.0],
+                                                                          dtype=torch.float64)
     expected = lfilter(steps, a, b, clamp=False)
-    torch.testing.assert_close(remove_dc(x, rate), expected, rtol=0, atol=1e-12)
+    torch.testing.assert_close(_one_pole_by_fft(steps, pole), expected, rtol=0, atol=1e-12)
+    short = steps[:, :100]  # shorter than the impulse response
+    torch.testing.assert_close(_one_pole_by_fft(short, pole), expected[:, :100], rtol=0,
+                               atol=1e-12)
 
 
 def test_only_mono_batches_are_accepted():
