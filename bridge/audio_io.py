@@ -71,6 +71,11 @@ def frames_for(duration_s: float, sample_rate_hz: int) -> int:
     return round(duration_s * sample_rate_hz)
 
 
+def frames_covering(duration_s: float, sample_rate_hz: int) -> int:
+    """The fewest frames that last at least `duration_s` at `sample_rate_hz` (rounded up)."""
+    return math.ceil(duration_s * sample_rate_hz)
+
+
 def read_region(info: AudioInfo, start_s: float, length_s: float) -> Audio:
     """Read [start_s, start_s + length_s) of the file; a few frames short of the end (an MP3's
     estimated length) are padded with silence. Returns `(channels, frames)`."""

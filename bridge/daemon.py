@@ -141,7 +141,8 @@ async def serve(config: DaemonConfig, pipeline: Any, presets: PresetLibrary | No
     handler = RequestHandler(queue, sender, limits,
                              EngineInfo(pipeline.model_name, str(pipeline.device)),
                              presets, previewer)
-    worker = Worker(queue, Renderer(pipeline, presets).render, sender)
+    renderer = Renderer(pipeline, presets)
+    worker = Worker(queue, renderer.render, sender, check_job=renderer.check)
     try:
         transport, _ = await loop.create_datagram_endpoint(
             lambda: OscDatagramProtocol(handler), local_addr=(config.host, config.port)

@@ -84,6 +84,20 @@ def _fill(preset: Preset | None, source: str | None, target: str) -> tuple[str |
         raise ProtocolError(ErrorCode.BAD_OPTION, str(exc)) from None
 
 
+def _check_prompt_length(prompt: str, what: str) -> None:
+    """The engine refuses prompts over its MAX_PROMPT_CHARS; refuse them before the job is
+    queued. `what` names the prompt; a preset's template may have made it longer."""
+    # Imported here: engine.validation imports torch, which `sa-engine --help` and sa-client
+    # must not pay for (the daemon has loaded it long before its first request).
+    from semanticaudio.engine.validation import MAX_PROMPT_CHARS
+
+    if len(prompt) > MAX_PROMPT_CHARS:
+        raise ProtocolError(
+            ErrorCode.BAD_REQUEST,
+            f"{what} has {len(prompt)} characters; the model takes at most {MAX_PROMPT_CHARS}",
+        )
+
+
 def _output(options: JobOptions, preset: Preset | None) -> dict[str, Any]:
     out = preset.output if preset is not None else None
     return {
@@ -101,6 +115,8 @@ def resolve_generate(request: GenerateRequest, library: PresetLibrary | None) ->
     options = request.options
     preset = find_preset(library, options.preset, "generate")
     _, target = _fill(preset, None, request.prompt)
+    _check_prompt_length(target, "the prompt" if preset is None else
+                         f"the prompt built by preset {preset.name!r}")
     gen = preset.generation if preset is not None else None
     sampler = {
         "seed": options.seed,
@@ -128,6 +144,8 @@ def resolve_edit(request: EditRequest, library: PresetLibrary | None) -> RenderS
     options = request.options
     preset = find_preset(library, options.preset, "edit")
     source, target = _fill(preset, request.source_prompt or None, request.target_prompt)
+    _check_prompt_length(target, "target_prompt" if preset is None else
+                         f"the target prompt built by preset {preset.name!r}")
     flow = preset.flowedit if preset is not None else None
     sampler = {
         "seed": options.seed,

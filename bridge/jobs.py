@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from semanticaudio.bridge.protocol import ErrorCode, JobRequest, ProtocolError
 
 Address = tuple[str, int]  # (host, port) a reply goes to
+JobCheck = Callable[[JobRequest], None]  # raises ProtocolError for a job that must not run
 
 
 @dataclass(frozen=True)
@@ -65,19 +66,29 @@ class QueueSnapshot:
 
 
 class JobQueue:
-    """FIFO of jobs with at most `max_queued` waiting; closing it refuses new jobs."""
+    """FIFO of jobs with at most `max_queued` waiting; closing it refuses new jobs. Every job
+    offered must first pass `check` (if one is set), e.g. the renderer's checks against the
+    loaded model."""
 
-    def __init__(self, max_queued: int = 128) -> None:
+    def __init__(self, max_queued: int = 128, check: JobCheck | None = None) -> None:
         if max_queued < 1:
             raise ValueError(f"max_queued must be >= 1, got {max_queued}")
         self.max_queued = max_queued
+        self.check = check
         self._waiting: collections.deque[Job] = collections.deque()
         self._running: Job | None = None
         self._closed = False
         self._changed = threading.Condition()
 
     def submit(self, job: Job) -> int:
-        """Append `job`; returns its position. ProtocolError: busy, queue_full, duplicate_job."""
+        """Append `job`; returns its position. ProtocolError: whatever `check` refuses, busy,
+        queue_full, duplicate_job."""
+        if self.check is not None:
+            try:
+                self.check(job.request)  # outside the lock: it may read a file's header
+            except ProtocolError as exc:
+                exc.job_id = job.job_id
+                raise
         with self._changed:
             if self._closed:
                 raise ProtocolError(ErrorCode.BUSY, "sa-engine is shutting down", job.job_id)

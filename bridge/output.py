@@ -57,6 +57,16 @@ def _claim(temp: Path, final: Path) -> bool:
     return True
 
 
+def check_writable(out_dir: Path) -> None:
+    """Create and remove a hidden empty file in `out_dir`; raises the OSError when that fails.
+
+    Asking the file system is the only sure test: os.access answers yes to root for read-only
+    and virtual file systems (/proc, /sys) that then refuse every new file."""
+    probe = out_dir / f".sa_probe_{secrets.token_hex(8)}"
+    os.close(os.open(probe, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    probe.unlink()
+
+
 def write_new_file(out_dir: Path, stem: str, suffix: str, write: Callable[[Path], None]) -> Path:
     """Call `write(temp_path)`, then publish it as `out_dir/stem+suffix` (or `stem-2+suffix`, …)
     without ever replacing an existing file. The temporary file is removed on any failure."""

@@ -2,7 +2,8 @@
 
 Playback runs on its own thread so neither the event loop nor the model worker waits for it.
 One preview plays at a time: a new one stops the old (which is answered `cancelled`); an empty
-path only stops. sounddevice is imported on first use, never at import: without PortAudio its
+path only stops. Every request gets exactly one reply, also one that a newer request replaced
+before it started. sounddevice is imported on first use, never at import: without PortAudio its
 import fails, and that becomes a `no_audio_device` reply, not a crash.
 """
 
@@ -75,19 +76,24 @@ class Previewer:
         self.loader = loader
         self._requests: queue.Queue[tuple[str, Address] | None] = queue.Queue()
         self._interrupt = threading.Event()
+        self._lock = threading.Lock()  # nothing is queued after stop()'s None
+        self._stopping = False
         self._thread = threading.Thread(target=self._loop, name="sa-preview", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
 
     def stop(self, timeout_s: float = 2.0) -> None:
-        """Stop playback and end the thread."""
+        """Stop playback and end the thread; waiting requests are answered `cancelled`."""
+        with self._lock:
+            self._stopping = True
+            self._requests.put(None)
         self._interrupt.set()
-        self._requests.put(None)
         self._thread.join(timeout_s)
 
     def request(self, path: str, reply_to: Address) -> None:
-        """Queue a preview (validating `path` now); "" only stops what is playing."""
+        """Queue a preview (validating `path` now); "" only stops what is playing. Each
+        request is answered once, on the previewer's thread; ProtocolError if it is refused."""
         if path:
             info = check_audio_file(path, name="path")
             if info.duration_s > self.limits.max_preview_s:
@@ -96,16 +102,32 @@ class Previewer:
                     f"{path} lasts {info.duration_s:.1f} s; previews are at most "
                     f"{self.limits.max_preview_s:g} s", PREVIEW_JOB_ID,
                 )
-        self._interrupt.set()  # a new preview replaces the one playing
-        self._requests.put((path, reply_to))
+        with self._lock:
+            if self._stopping:
+                raise ProtocolError(ErrorCode.BUSY, "sa-engine is shutting down and plays no "
+                                    "more previews", PREVIEW_JOB_ID)
+            self._requests.put((path, reply_to))
+        # A new preview replaces the one playing. Set after the put: _loop clears the flag
+        # before it looks for a newer request, so a request it does not see yet still stops
+        # the playback it is about to start.
+        self._interrupt.set()
 
     def _loop(self) -> None:
         while (item := self._requests.get()) is not None:
-            if not self._requests.empty():
-                continue  # a newer request is already waiting: skip this one
-            self._interrupt.clear()
             path, reply_to = item
+            self._interrupt.clear()
+            if not self._requests.empty():  # a newer request replaces this one before it starts
+                self.sink.send(reply_to, self._not_played(path))
+                continue
             self.sink.send(reply_to, self._play(path))
+
+    def _not_played(self, path: str) -> replies.Reply:
+        if not path:
+            return replies.done(PREVIEW_JOB_ID, [""])  # a stop: the newer request stops too
+        why = ("sa-engine is shutting down" if self._stopping
+               else "a newer /sa/preview replaced it before it started")
+        message = f"preview of {path} not played: {why}"
+        return replies.error(PREVIEW_JOB_ID, ErrorCode.CANCELLED, message)
 
     def _play(self, path: str) -> replies.Reply:
         if not path:

@@ -31,10 +31,10 @@ class ErrorCode(enum.StrEnum):
 
     BAD_REQUEST = "bad_request"  # unknown address, missing or mistyped argument, bad value
     BAD_OPTION = "bad_option"  # unknown options key, bad value, or key not valid for the request
-    BAD_PATH = "bad_path"  # out_dir/in_path missing, relative, not a directory/file, unreadable
+    BAD_PATH = "bad_path"  # out_dir/in_path missing, relative, wrong kind, unreadable/unwritable
     BAD_AUDIO = "bad_audio"  # in_path cannot be decoded as audio
-    BAD_REGION = "bad_region"  # start_s/length_s/range outside the file or empty
-    TOO_LONG = "too_long"  # duration or region longer than the model accepts
+    BAD_REGION = "bad_region"  # start_s/length_s/range outside the file, empty or too short
+    TOO_LONG = "too_long"  # duration or region longer than the model accepts, output too big
     UNKNOWN_JOB = "unknown_job"  # cancel of a job that is neither queued nor running
     DUPLICATE_JOB = "duplicate_job"  # a job with this id is already queued or running
     CANCELLED = "cancelled"  # the job was cancelled (by request or at shutdown)
@@ -186,6 +186,11 @@ def _number(spec: OptionSpec, raw: str, kind: type) -> float | int:
 # How far past the region a range's end may reach and still mean the region's end (less than
 # five samples at 48 kHz): float32 lengths and printed ranges round.
 RANGE_ROUNDING_S = 1e-4
+# The shortest range an edit accepts: the engine fades its edit in and out over
+# engine.regions.MASK_RAMP_S (80 ms, two latent frames), so a shorter range is never edited at
+# full strength. A copy, not an import (engine.regions imports torch; sa-client imports this
+# module); tests/bridge/test_protocol.py keeps the two equal.
+MIN_RANGE_S = 0.08
 
 
 def _range(spec: OptionSpec, raw: str) -> tuple[float, float]:
@@ -456,7 +461,7 @@ def _range_in_region(range_s: tuple[float, float], length_s: float) -> tuple[flo
 
     length_s travels as a float32 and the range as text, so a range that ends where the region
     ends (a DAW selection clipped to its item) can pass length_s by a few parts in 10^8, or more
-    when a sender prints fewer digits."""
+    when a sender prints fewer digits. A range shorter than MIN_RANGE_S is refused."""
     start, end = range_s
     if end > length_s + RANGE_ROUNDING_S or start >= length_s:
         raise ProtocolError(
@@ -464,7 +469,14 @@ def _range_in_region(range_s: tuple[float, float], length_s: float) -> tuple[flo
             f"/sa/edit: range={start}:{end} does not fit in the region (length_s={length_s}); "
             f"range is in seconds relative to start_s, with 0 <= A < B <= length_s",
         )
-    return (start, min(end, length_s))
+    end = min(end, length_s)
+    if end - start < MIN_RANGE_S:
+        raise ProtocolError(
+            ErrorCode.BAD_REGION,
+            f"/sa/edit: range={start}:{end} lasts {end - start:.6g} s; a range must last at "
+            f"least {MIN_RANGE_S:g} s (the edit fades in and out over that much)",
+        )
+    return (start, end)
 
 
 def _arg_at(address: str, args: list[Any] | tuple[Any, ...], name: str) -> Any:

@@ -17,8 +17,8 @@ from typing import Any, Protocol
 import numpy as np
 import pedalboard
 import torch
-from semanticaudio.bridge import audio_io
-from semanticaudio.bridge.audio_io import Audio, AudioError
+from semanticaudio.bridge import audio_io, validation
+from semanticaudio.bridge.audio_io import Audio, AudioError, AudioInfo
 from semanticaudio.bridge.job_settings import (
     RenderSettings,
     build_chain,
@@ -42,6 +42,7 @@ class PipelineLike(Protocol):
     """The part of engine.pipeline.Pipeline the bridge calls (see notes/contracts.md)."""
 
     sample_rate_hz: int
+    checkpoint: Any  # `.config.flowedit`: the FlowEdit defaults the engine fills in
 
     def generate(self, prompt: str, duration_s: float, **kwargs: Any) -> Any: ...
 
@@ -87,10 +88,37 @@ class Renderer:
             return self._generate(request, hooks)
         return self._edit(request, hooks)
 
+    def check(self, request: JobRequest) -> None:
+        """What the loaded model would refuse, or what would only fail after it ran, checked
+        before the job is queued (the worker hands this to the queue): an edit's FlowEdit
+        settings against the checkpoint's defaults and the size of the job's output. Raises
+        ProtocolError. render() checks the same again, with the out_dir, before the model runs."""
+        if isinstance(request, GenerateRequest):
+            self._check_generate(request, resolve_generate(request, self.presets))
+        else:
+            info = validation.check_audio_file(request.in_path)
+            self._check_edit(request, resolve_edit(request, self.presets), info)
+
+    def _check_generate(self, request: GenerateRequest, settings: RenderSettings) -> None:
+        rate = settings.sample_rate_hz or int(self.pipeline.sample_rate_hz)
+        validation.check_output_size(request.duration_s, rate, settings.channels or 1,
+                                     settings.variations)
+
+    def _check_edit(self, request: EditRequest, settings: RenderSettings,
+                    info: AudioInfo) -> None:
+        validation.check_flowedit(settings.sampler, self.pipeline.checkpoint.config.flowedit)
+        validation.check_output_size(
+            request.length_s, settings.sample_rate_hz or info.sample_rate_hz,
+            settings.channels or info.num_channels, settings.variations,
+        )
+
     def _generate(self, request: GenerateRequest, hooks: JobHooks) -> RenderResult:
         timings = StageTimings()
-        # 1. Settings and effect chain first: a bad preset must not cost a model run.
+        # 1. Settings, out_dir and effect chain first: none of them may fail after a model run
+        #    (the job may have waited in the queue while its folder went away).
         settings = resolve_generate(request, self.presets)
+        self._check_generate(request, settings)
+        validation.check_out_dir(request.out_dir)
         with timings.stage("chain_load"):
             chain = build_chain(settings.preset)
         # 2. The model.
@@ -115,22 +143,29 @@ class Renderer:
 
     def _edit(self, request: EditRequest, hooks: JobHooks) -> RenderResult:
         timings = StageTimings()
-        # 1. Settings and effect chain first: a bad preset must not cost a model run.
+        # 1. Settings, files and effect chain first: none of them may fail after a model run
+        #    (the job may have waited in the queue while its files went away).
         settings = resolve_edit(request, self.presets)
+        info = validation.check_audio_file(request.in_path)
+        self._check_edit(request, settings, info)
+        validation.check_out_dir(request.out_dir)
         with timings.stage("chain_load"):
             chain = build_chain(settings.preset)
         # 2. Read the region; the model hears it in mono at its own rate.
         with timings.stage("read"):
-            source = _read_source(request)
+            source = _read_source(info, request)
         with timings.stage("resample"):
             model_rate = int(self.pipeline.sample_rate_hz)
-            mono = audio_io.mixdown(source.samples)
-            model_in = audio_io.resample(mono[None], source.sample_rate_hz, model_rate)[0]
-        # 3. The model.
+            model_in = _model_input(source, request.length_s, model_rate)
+        # 3. The model. The engine measures the range against the audio it is given, so the
+        #    range's end is held inside it (length_s itself may have rounded to a sample more).
+        range_s = settings.range_s
+        if range_s is not None:
+            range_s = (range_s[0], min(range_s[1], model_in.shape[0] / model_rate))
         with timings.stage("model"):
             result = self.pipeline.edit(
                 torch.from_numpy(np.ascontiguousarray(model_in)), model_rate,
-                settings.target_prompt, settings.source_prompt, range_s=settings.range_s,
+                settings.target_prompt, settings.source_prompt, range_s=range_s,
                 variations=settings.variations, progress=hooks.progress,
                 should_cancel=hooks.should_cancel, **settings.sampler,
             )
@@ -175,11 +210,22 @@ class Renderer:
                         out_dir, f"{stem}_v{index}", ".wav",
                         lambda path, a=audio: audio_io.write_wav(path, a, settings.bit_depth),
                     ))
+        except OSError as exc:  # the folder went away, filled up or turned read-only
+            _remove(written)
+            raise ProtocolError(
+                ErrorCode.BAD_PATH,
+                f"the result could not be written into out_dir {str(out_dir)!r}: "
+                f"{exc.strerror or exc}; no file was kept",
+            ) from None
         except BaseException:
-            for path in written:
-                path.unlink(missing_ok=True)
+            _remove(written)
             raise
         return tuple(written)
+
+
+def _remove(paths: list[Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
 
 
 def _numpy_takes(waveforms: torch.Tensor) -> list[np.ndarray]:
@@ -188,12 +234,23 @@ def _numpy_takes(waveforms: torch.Tensor) -> list[np.ndarray]:
     return [np.ascontiguousarray(row) for row in array.reshape(array.shape[0], -1)]
 
 
-def _read_source(request: EditRequest) -> Audio:
+def _read_source(info: AudioInfo, request: EditRequest) -> Audio:
     try:
-        info = audio_io.probe(Path(request.in_path))
         return audio_io.read_region(info, request.start_s, request.length_s)
     except AudioError as exc:
         raise ProtocolError(ErrorCode.BAD_AUDIO, str(exc)) from None
+
+
+def _model_input(source: Audio, length_s: float, model_rate: int) -> np.ndarray:
+    """The region in mono at the model's rate, `(frames,)`, lasting at least `length_s`.
+
+    Rounding to whole frames twice (the file's rate, then the model's) can leave it a sample
+    short: 0.5 s of an 11025 Hz file is 5512 frames, 7999 at 16 kHz, under the engine's 0.5 s
+    minimum. The missing sample or two are silence; the result is cut back to the region."""
+    mono = audio_io.mixdown(source.samples)
+    model_in = audio_io.resample(mono[None], source.sample_rate_hz, model_rate)
+    frames = max(model_in.shape[1], audio_io.frames_covering(length_s, model_rate))
+    return audio_io.fit_length(model_in, frames)[0]
 
 
 def _edited_takes(

@@ -3,14 +3,25 @@ files). Each raises ProtocolError with the code the reply carries."""
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from semanticaudio.bridge.audio_io import AudioError, AudioInfo, probe
+from semanticaudio.bridge.audio_io import AudioError, AudioInfo, frames_for, probe
+from semanticaudio.bridge.output import check_writable
 from semanticaudio.bridge.protocol import EditRequest, ErrorCode, GenerateRequest, ProtocolError
+from semanticaudio.engine.config import FlowEditConfig
 
 REGION_TOLERANCE_S = 0.001  # a region may end this far past the file's end (DAW rounding)
+# A job's output, counted as frames × channels × variations: 30 s of 8 stereo variations at
+# 96 kHz (46 M) fits. Measured on the CPU daemon, output costs about 8 bytes a sample while it is
+# rendered (245 M samples: +1.9 GB), so 50 M stays under the model's own peak for 8 × 30 s
+# (+1.3 GB; that job at 96 kHz stereo peaked no higher than at the model's rate).
+MAX_OUTPUT_SAMPLES = 50_000_000
+SHOWN_PATH_CHARS = 160  # a path quoted in an error message is cut here
 
 
 @dataclass(frozen=True)
@@ -22,16 +33,90 @@ class Limits:
     max_preview_s: float = 600.0
 
 
+def _shown(text: str) -> str:
+    """`text` quoted for a message, its middle cut when it is very long."""
+    if len(text) <= SHOWN_PATH_CHARS:
+        return repr(text)
+    half = SHOWN_PATH_CHARS // 2
+    return repr(f"{text[:half]}…{text[-half:]}") + f" ({len(text)} characters)"
+
+
+def _reason(exc: OSError) -> str:
+    """Why the operating system refused a path, in words a DAW user can act on."""
+    if exc.errno == errno.ENAMETOOLONG:
+        longest = max((len(part.encode()) for part in Path(exc.filename or "/").parts), default=0)
+        return (f"a name in it is too long for the file system (the longest has {longest} "
+                "bytes; names may have at most 255, whole paths 4096)")
+    if exc.errno == errno.ELOOP:
+        return "it goes through a symbolic link that leads back to itself (a link loop)"
+    if exc.errno == errno.ENOTDIR:
+        return "a part of it that should be a directory is a file"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    return exc.strerror or type(exc).__name__
+
+
+def _stat(text: str, name: str) -> os.stat_result | None:
+    """os.stat of the path exactly as sent (a trailing "/" included); None when nothing is
+    there; any other failure (a name too long, a link loop) is bad_path with the reason."""
+    try:
+        return os.stat(text)  # noqa: PTH116 - Path(text) would drop a trailing "/" or "/."
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ProtocolError(
+            ErrorCode.BAD_PATH, f"{name} {_shown(text)} cannot be used: {_reason(exc)}"
+        ) from None
+
+
+def _missing(text: str) -> str:
+    """Why nothing is at `text`: nothing at all, or a symbolic link to nothing."""
+    if Path(text).is_symlink():
+        return f"is a symbolic link to {_shown(str(Path(text).readlink()))}, which does not exist"
+    return "does not exist"
+
+
+def _kind_of(mode: int) -> str:
+    """What a file is, for a message."""
+    if stat.S_ISREG(mode):
+        return "a file"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device file"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"
+
+
 def check_out_dir(text: str) -> Path:
-    """`out_dir` must be an existing, writable, absolute directory."""
+    """`out_dir` must be an existing, absolute directory in which sa-engine can create files
+    (tried for real: a file is created and removed, so a read-only or virtual file system such
+    as /proc is refused before the model runs)."""
     path = Path(text)
     if not path.is_absolute():
         raise ProtocolError(ErrorCode.BAD_PATH, f"out_dir must be an absolute path, got {text!r}")
-    if not path.is_dir():
-        what = "does not exist" if not path.exists() else "is not a directory"
-        raise ProtocolError(ErrorCode.BAD_PATH, f"out_dir {text!r} {what}; create it first")
-    if not os.access(path, os.W_OK | os.X_OK):
-        raise ProtocolError(ErrorCode.BAD_PATH, f"out_dir {text!r} is not writable by sa-engine")
+    found = _stat(text, "out_dir")
+    if found is None:
+        raise ProtocolError(
+            ErrorCode.BAD_PATH, f"out_dir {_shown(text)} {_missing(text)}; create it first"
+        )
+    if not stat.S_ISDIR(found.st_mode):
+        raise ProtocolError(
+            ErrorCode.BAD_PATH,
+            f"out_dir {_shown(text)} is {_kind_of(found.st_mode)}, not a directory; expected "
+            "an existing directory to write into",
+        )
+    try:
+        check_writable(path)
+    except OSError as exc:
+        raise ProtocolError(
+            ErrorCode.BAD_PATH,
+            f"out_dir {_shown(text)} does not accept new files (creating one failed: "
+            f"{_reason(exc)}); expected a directory sa-engine can write into",
+        ) from None
     return path
 
 
@@ -40,9 +125,22 @@ def check_audio_file(text: str, name: str = "in_path") -> AudioInfo:
     path = Path(text)
     if not path.is_absolute():
         raise ProtocolError(ErrorCode.BAD_PATH, f"{name} must be an absolute path, got {text!r}")
-    if not path.is_file():
-        what = "is a directory" if path.is_dir() else "does not exist"
-        raise ProtocolError(ErrorCode.BAD_PATH, f"{name} {text!r} {what}; expected an audio file")
+    if text.endswith(os.sep):
+        raise ProtocolError(
+            ErrorCode.BAD_PATH,
+            f"{name} {_shown(text)} ends with {os.sep!r}, so it names a directory; expected an "
+            f"audio file (without the trailing {os.sep!r})",
+        )
+    found = _stat(text, name)
+    if found is None:
+        raise ProtocolError(
+            ErrorCode.BAD_PATH, f"{name} {_shown(text)} {_missing(text)}; expected an audio file"
+        )
+    if not stat.S_ISREG(found.st_mode):
+        raise ProtocolError(
+            ErrorCode.BAD_PATH,
+            f"{name} {_shown(text)} is {_kind_of(found.st_mode)}; expected an audio file",
+        )
     if not os.access(path, os.R_OK):
         raise ProtocolError(ErrorCode.BAD_PATH, f"{name} {text!r} is not readable by sa-engine")
     try:
@@ -77,6 +175,44 @@ def check_region(info: AudioInfo, start_s: float, length_s: float) -> None:
             f"region {start_s:g}..{end_s:g} s is not inside {info.path.name}, which lasts "
             f"{info.duration_s:.3f} s",
         )
+
+
+def check_output_size(
+    duration_s: float, sample_rate_hz: int, channels: int, variations: int
+) -> None:
+    """A job writes at most MAX_OUTPUT_SAMPLES samples (frames × channels × variations)."""
+    frames = frames_for(duration_s, sample_rate_hz)
+    total = frames * channels * variations
+    if total > MAX_OUTPUT_SAMPLES:
+        raise ProtocolError(
+            ErrorCode.TOO_LONG,
+            f"this job would render {total:,} samples ({variations} variations × {channels} "
+            f"channels × {frames:,} frames: {duration_s:g} s at {sample_rate_hz} Hz); a job may "
+            f"render at most {MAX_OUTPUT_SAMPLES:,}: ask for fewer variations or channels, a "
+            "lower sample_rate or a shorter duration",
+        )
+
+
+FLOWEDIT_KEYS = ("num_steps", "n_max", "n_min", "n_avg", "source_guidance", "target_guidance")
+
+
+def check_flowedit(sampler: dict[str, Any], defaults: FlowEditConfig) -> None:
+    """The FlowEdit settings an edit will run with (the checkpoint's defaults with what the
+    request or its preset sets, merged as the engine merges them) must be valid. Raises
+    bad_option."""
+    overrides = {key: sampler.get(key) for key in FLOWEDIT_KEYS}
+    try:
+        defaults.with_overrides(**overrides)
+    except ValueError as error:
+        given = ", ".join(f"{key}={value}" for key, value in overrides.items()
+                          if value is not None) or "nothing"
+        raise ProtocolError(
+            ErrorCode.BAD_OPTION,
+            f"this edit's FlowEdit settings cannot run: {error} (the model's defaults: "
+            f"num_steps={defaults.num_steps}, n_max={defaults.n_max}, n_min={defaults.n_min}; "
+            f"this edit sets {given}); set n_min and n_max together, 0 <= n_min <= n_max <= "
+            "steps",
+        ) from None
 
 
 def check_generate(request: GenerateRequest, limits: Limits) -> None:

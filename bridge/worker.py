@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 from semanticaudio.bridge import replies
-from semanticaudio.bridge.jobs import Address, Job, JobHooks, JobQueue
+from semanticaudio.bridge.jobs import Address, Job, JobCheck, JobHooks, JobQueue
 from semanticaudio.bridge.protocol import ErrorCode, JobRequest, ProtocolError
 from semanticaudio.engine.errors import Cancelled, EngineError
 
@@ -84,14 +84,21 @@ class JobProgress:
 
 
 class Worker:
-    """Runs queued jobs on one thread with `run_job` (normally Renderer.render)."""
+    """Runs queued jobs on one thread with `run_job` (normally Renderer.render).
+
+    The worker owns the model, so it also tells the queue which jobs the model can run:
+    `check_job` (normally Renderer.check) becomes the queue's check, and a job it refuses is
+    never accepted."""
 
     def __init__(self, queue: JobQueue, run_job: RunJob, sink: ReplySink,
-                 progress_interval_s: float = PROGRESS_INTERVAL_S) -> None:
+                 progress_interval_s: float = PROGRESS_INTERVAL_S,
+                 check_job: JobCheck | None = None) -> None:
         self.queue = queue
         self.run_job = run_job
         self.sink = sink
         self.progress_interval_s = progress_interval_s
+        if check_job is not None:
+            queue.check = check_job
         self._thread = threading.Thread(target=self._loop, name="sa-worker", daemon=True)
 
     def start(self) -> None:

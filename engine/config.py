@@ -112,6 +112,16 @@ class FlowEditConfig:
         if self.n_avg < 1:
             raise ValueError(f"n_avg must be at least 1, got {self.n_avg}")
 
+    def with_overrides(self, **overrides: Any) -> FlowEditConfig:
+        """These settings with a request's overrides (None keeps the setting). When the step
+        count changes and n_max does not, n_max keeps its share of the steps and n_min stays at
+        most n_max. Raises ValueError when the result breaks the rules above."""
+        chosen = {key: value for key, value in overrides.items() if value is not None}
+        if "num_steps" in chosen and "n_max" not in chosen:
+            chosen["n_max"] = round(self.n_max * chosen["num_steps"] / self.num_steps)
+            chosen.setdefault("n_min", min(self.n_min, chosen["n_max"]))
+        return dataclasses.replace(self, **chosen)
+
 
 @dataclass(frozen=True)
 class CheckpointConfig:

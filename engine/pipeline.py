@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import math
 import random
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -323,17 +323,11 @@ class Pipeline:
             "source_guidance": source_guidance,
             "target_guidance": target_guidance,
         }
-        chosen = {k: v for k, v in overrides.items() if v is not None}
-        base = self.checkpoint.config.flowedit
-        if "num_steps" in chosen and "n_max" not in chosen:
-            # keep the default's proportion of skipped steps when only the step count changes
-            chosen["n_max"] = round(base.n_max * chosen["num_steps"] / base.num_steps)
-            chosen.setdefault("n_min", min(base.n_min, chosen["n_max"]))
         for key in ("source_guidance", "target_guidance"):
-            if key in chosen:
-                check_guidance(chosen[key])
+            if overrides[key] is not None:
+                check_guidance(overrides[key])
         try:
-            return replace(base, **chosen)
+            return self.checkpoint.config.flowedit.with_overrides(**overrides)
         except ValueError as error:
             raise EngineError(str(error)) from None
 

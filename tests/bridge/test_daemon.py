@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import soundfile
-from pythonosc.osc_bundle_builder import OscBundleBuilder
+from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
 from pythonosc.osc_message_builder import OscMessageBuilder
 from semanticaudio.bridge.daemon import main as engine_main
 
@@ -176,6 +176,40 @@ def test_preview_plays_through_the_null_device(osc: OscClient, source_wav: Path)
     osc.send("/sa/preview", osc.port, str(source_wav))
     address, args = osc.wait_for(lambda a, p: p[:1] == ["preview"], 20.0)
     assert (address, args) == ("/sa/done", ["preview", str(source_wav)])
+
+
+def test_previews_replaced_in_one_bundle_are_each_answered(engine: Engine,
+                                                           source_wav: Path) -> None:
+    clients = [engine.client() for _ in range(3)]
+    try:
+        bundle = OscBundleBuilder(IMMEDIATELY)
+        for client in clients:
+            preview = OscMessageBuilder("/sa/preview")
+            preview.add_arg(client.port)
+            preview.add_arg(str(source_wav))
+            bundle.add_content(preview.build())
+        clients[0].send_raw(bundle.build().dgram)
+        answers = [c.wait_for(lambda a, p: p[:1] == ["preview"], 20.0) for c in clients]
+        # The null device plays in no time: an earlier preview is either replaced (cancelled)
+        # or already over (done) when the next one arrives; the last one always plays.
+        done = ("/sa/done", ["preview", str(source_wav)])
+        for address, args in answers[:2]:
+            assert (address, args) == done or args[:2] == ["preview", "cancelled"], args
+        assert answers[2] == done
+        assert [c.recv(0.5) for c in clients] == [None] * 3  # exactly one reply each
+    finally:
+        for client in clients:
+            client.close()
+
+
+def test_a_ping_to_the_engines_own_port_does_not_loop(osc: OscClient, engine: Engine) -> None:
+    osc.send("/sa/ping", engine.port)  # its pong would go to the engine itself
+    time.sleep(0.5)
+    size = engine.log_path.stat().st_size
+    time.sleep(0.5)
+    assert engine.log_path.stat().st_size == size  # a loop logs megabytes a second
+    assert osc.recv(0.2) is None
+    assert osc.ping()[0] == "1"
 
 
 def client_load(engine: Engine, index: int, out: Path, results: dict) -> None:

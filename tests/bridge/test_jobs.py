@@ -84,3 +84,17 @@ def test_close_cancels_the_running_job_with_a_reason() -> None:
     assert [j.job_id for j in drained] == ["b"]
     assert running.should_cancel()
     assert running.cancel_reason == "sa-engine is shutting down"
+
+
+def test_a_job_its_check_refuses_is_never_queued() -> None:
+    def check(request) -> None:
+        if request.prompt == "bad":
+            raise ProtocolError(ErrorCode.BAD_OPTION, "not this one")
+
+    queue = JobQueue(check=check)
+    bad = Job(decode_request("/sa/generate", ["b", 9001, "bad", 1.0, "/tmp", ""]), CLIENT)
+    with pytest.raises(ProtocolError) as caught:
+        queue.submit(bad)
+    assert (caught.value.code, caught.value.job_id) == (ErrorCode.BAD_OPTION, "b")
+    assert queue.submit(job("a")) == 0
+    assert queue.snapshot().queued_ids == ["a"]

@@ -11,7 +11,9 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -43,10 +45,12 @@ print(json.dumps(got))
 class Sink:
     def __init__(self) -> None:
         self.replies: list[tuple[str, list[Any]]] = []
+        self.sent: list[tuple[int, tuple[str, list[Any]]]] = []  # (port, reply)
         self.event = threading.Event()
 
     def send(self, address: tuple[str, int], reply: Any) -> None:
         self.replies.append((reply.address, list(reply.args)))
+        self.sent.append((address[1], (reply.address, list(reply.args))))
         self.event.set()
 
 
@@ -119,3 +123,68 @@ def test_list_devices_shows_the_null_device(tmp_path: Path) -> None:
         check=True,
     )
     assert "default" in done.stdout
+
+
+class StandInStream:
+    """sounddevice's stream as the previewer sees it: active until its audio has played."""
+
+    def __init__(self) -> None:
+        self.active_until = 0.0
+
+    @property
+    def active(self) -> bool:
+        return time.monotonic() < self.active_until
+
+
+def stand_in_sounddevice(play_s: float) -> Any:
+    """The parts of sounddevice the previewer calls, with the real signatures, where every
+    playback lasts `play_s` (the real null device does not hold a preview as long as a test
+    needs)."""
+    stream = StandInStream()
+
+    def play(data: Any, samplerate: int) -> None:
+        stream.active_until = time.monotonic() + play_s
+
+    def stop() -> None:
+        stream.active_until = 0.0
+
+    return SimpleNamespace(
+        PortAudioError=RuntimeError, query_devices=lambda kind=None: {"max_output_channels": 2},
+        play=play, stop=stop, wait=lambda: None, get_stream=lambda: stream,
+    )
+
+
+def test_every_preview_request_gets_exactly_one_reply(tmp_path: Path) -> None:
+    wav = str(write_audio(tmp_path / "a.wav", tone(0.2, 8000), 8000))
+    sd = stand_in_sounddevice(play_s=1.0)
+    sink = Sink()
+    previewer = Previewer(sink, Limits(), loader=lambda: sd)
+    previewer.start()
+    try:
+        previewer.request(wav, ("127.0.0.1", 1111))  # plays
+        time.sleep(0.3)
+        previewer.request(wav, ("127.0.0.1", 2222))  # replaced by the next before it starts
+        previewer.request("", ("127.0.0.1", 3333))  # a stop, replaced as well
+        previewer.request(wav, ("127.0.0.1", 4444))  # plays to its end
+        deadline = time.monotonic() + 10.0
+        while len(sink.sent) < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.2)  # nothing more may come
+    finally:
+        previewer.stop()
+    by_port = dict(sink.sent)
+    assert sorted(port for port, _ in sink.sent) == [1111, 2222, 3333, 4444]
+    assert by_port[1111][0] == "/sa/error" and by_port[1111][1][:2] == ["preview", "cancelled"]
+    assert by_port[2222][0] == "/sa/error" and by_port[2222][1][:2] == ["preview", "cancelled"]
+    assert "replaced" in by_port[2222][1][2]
+    assert by_port[3333] == ("/sa/done", ["preview", ""])
+    assert by_port[4444] == ("/sa/done", ["preview", wav])
+
+
+def test_a_preview_after_stop_is_refused(tmp_path: Path) -> None:
+    previewer = Previewer(Sink(), Limits(), loader=lambda: stand_in_sounddevice(1.0))
+    previewer.start()
+    previewer.stop()
+    with pytest.raises(ProtocolError) as caught:
+        previewer.request("", CLIENT)
+    assert caught.value.code is ErrorCode.BUSY

@@ -181,3 +181,20 @@ def test_progress_is_clamped_and_long_messages_are_cut() -> None:
     assert len(long.args[2]) == protocol.MAX_MESSAGE_CHARS
     with pytest.raises(ValueError, match="not a reply address"):
         replies.Reply("/sa/nonsense", ())
+
+
+def test_a_range_shorter_than_the_minimum_is_bad_region() -> None:
+    """A nearly empty range used to run the whole model for an edit nobody hears."""
+    for options in ("range=0.2:0.2000001", "range=1.95:2", "range=0:0.079"):
+        error = refused("/sa/edit", [*EDIT_ARGS[:-1], options])
+        assert error.code is ErrorCode.BAD_REGION
+        assert f"at least {protocol.MIN_RANGE_S:g} s" in error.message
+    request = decode_request("/sa/edit", [*EDIT_ARGS[:-1], "range=1.92:2.00001"])
+    assert request.options.range_s == (1.92, 2.0)
+
+
+def test_the_minimum_range_is_the_engines_mask_ramp() -> None:
+    """protocol.py cannot import engine.regions (torch); this keeps the copy honest."""
+    from semanticaudio.engine import regions
+
+    assert protocol.MIN_RANGE_S == regions.MASK_RAMP_S

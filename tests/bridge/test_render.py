@@ -204,3 +204,98 @@ def test_cancel_stops_within_one_step_and_writes_nothing(
         renderer.render(request, recorder.hooks())
     assert len(recorder.calls) <= 3  # the step in flight may still report
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_minimum_length_works_at_odd_sample_rates(renderer: Renderer, tmp_path: Path):
+    """0.5 s of 11025 Hz is 5512 frames (5512.5 rounds to even), 7999 at the model's 16 kHz:
+    the engine used to refuse it as shorter than its 0.5 s minimum."""
+    source = write_audio(tmp_path / "odd.wav", tone(2.0, 11025, channels=1), 11025)
+    request = edit(source, tmp_path, f"{FAST};n_max=1;n_min=0", start_s=0.0, length_s=0.5)
+    (path,) = renderer.render(request, Recorder().hooks()).paths
+    _, info = read(path)
+    assert (info.samplerate, info.frames) == (11025, 5512)  # the region's own length
+
+
+def test_a_range_ending_at_the_region_end_is_edited(renderer: Renderer, tmp_path: Path) -> None:
+    """length_s 1.00003 s is 44101 frames at 44.1 kHz but 16000 samples (1.0 s) at the model's
+    rate; the range ending at length_s used to pass the engine's end and fail there."""
+    source = write_audio(tmp_path / "src.wav", tone(3.0, 44100, channels=2), 44100)
+    length_s = float(np.float32(1.00003))
+    request = edit(source, tmp_path, f"{FAST};bit_depth=32;range=0.5:{length_s!r}", start_s=0.0,
+                   length_s=length_s)
+    assert request.options.range_s == (0.5, length_s)
+    (path,) = renderer.render(request, Recorder().hooks()).paths
+    out, info = read(path)
+    assert info.frames == 44101
+    region = audio_io.read_region(audio_io.probe(source), 0.0, length_s).samples
+    assert np.array_equal(out[:, :22050], region[:, :22050])  # before the range: the source
+
+
+@pytest.mark.parametrize("options", ["n_max=0", "n_min=6", "n_max=7", "steps=3;n_min=3"])
+def test_flowedit_settings_the_engine_refuses_are_a_bad_option_before_the_model(
+    renderer: Renderer, tmp_path: Path, options: str
+) -> None:
+    """The tiny checkpoint's defaults are 6 steps, n_max 5, n_min 1."""
+    source = write_audio(tmp_path / "src.wav", tone(2.0, 16000, channels=1), 16000)
+    request = edit(source, tmp_path, options)
+    recorder = Recorder()
+    for attempt in (renderer.check, lambda r: renderer.render(r, recorder.hooks())):
+        with pytest.raises(ProtocolError) as caught:
+            attempt(request)
+        assert caught.value.code is ErrorCode.BAD_OPTION
+        assert "0 <= n_min <= n_max <= steps" in caught.value.message
+    assert recorder.calls == []
+    assert list(tmp_path.iterdir()) == [source]
+
+
+def test_an_output_above_the_limit_is_too_long_before_the_model(
+    renderer: Renderer, tmp_path: Path
+) -> None:
+    """The protocol's maxima on 5 s: 8 × 32 × 960000 samples, 1.9 GB more daemon memory."""
+    request = generate(tmp_path, "variations=8;channels=32;sample_rate=192000;bit_depth=32",
+                       duration_s=5.0)
+    recorder = Recorder()
+    for attempt in (renderer.check, lambda r: renderer.render(r, recorder.hooks())):
+        with pytest.raises(ProtocolError) as caught:
+            attempt(request)
+        assert caught.value.code is ErrorCode.TOO_LONG
+        assert "245,760,000 samples (8 variations × 32 channels × 960,000 frames" in (
+            caught.value.message)
+    assert recorder.calls == []
+    source = write_audio(tmp_path / "wide.wav", tone(2.0, 48000, channels=32), 48000)
+    with pytest.raises(ProtocolError, match="32 channels"):  # an edit keeps the source's
+        renderer.check(edit(source, tmp_path, "variations=8;sample_rate=192000", 0.0, 2.0))
+    renderer.check(edit(source, tmp_path, "variations=8;channels=2;sample_rate=192000", 0.0, 2.0))
+
+
+def test_an_out_dir_gone_while_queued_is_bad_path_before_the_model(
+    renderer: Renderer, tmp_path: Path
+) -> None:
+    out_dir = tmp_path / "renders"
+    out_dir.mkdir()
+    request = generate(out_dir, FAST)
+    out_dir.rmdir()
+    recorder = Recorder()
+    with pytest.raises(ProtocolError) as caught:
+        renderer.render(request, recorder.hooks())
+    assert caught.value.code is ErrorCode.BAD_PATH
+    assert "does not exist" in caught.value.message
+    assert recorder.calls == []
+
+
+def test_an_out_dir_gone_while_the_model_runs_is_bad_path_and_keeps_nothing(
+    renderer: Renderer, tmp_path: Path
+) -> None:
+    out_dir = tmp_path / "renders"
+    out_dir.mkdir()
+
+    def remove_the_folder(fraction: float, stage: str) -> None:
+        if out_dir.exists():
+            out_dir.rmdir()
+
+    hooks = JobHooks(remove_the_folder, lambda: False)
+    with pytest.raises(ProtocolError) as caught:
+        renderer.render(generate(out_dir, f"{FAST};variations=2"), hooks)
+    assert caught.value.code is ErrorCode.BAD_PATH
+    assert f"could not be written into out_dir '{out_dir}'" in caught.value.message
+    assert list(tmp_path.iterdir()) == []

@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 from semanticaudio.bridge.jobs import Job, JobQueue
-from semanticaudio.bridge.protocol import decode_request
+from semanticaudio.bridge.protocol import ErrorCode, ProtocolError, decode_request
 from semanticaudio.bridge.render import Renderer
 from semanticaudio.bridge.worker import ProgressThrottle, Worker
+
+from tests.bridge.helpers import tone, write_audio
 
 CLIENT = ("127.0.0.1", 9001)
 
@@ -44,7 +46,8 @@ class RecordingSink:
 @pytest.fixture
 def running(tiny_pipeline: Any):
     queue, sink = JobQueue(), RecordingSink()
-    worker = Worker(queue, Renderer(tiny_pipeline).render, sink)
+    renderer = Renderer(tiny_pipeline)
+    worker = Worker(queue, renderer.render, sink, check_job=renderer.check)
     worker.start()
     yield queue, sink
     queue.close("test over")
@@ -139,3 +142,19 @@ def test_cancel_of_the_running_job_answers_requester_and_canceller(
     finals = [dest for dest, a, r in sink.sent if a == "/sa/error" and r[0] == "long"]
     assert finals == [CLIENT, canceller]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_queue_refuses_what_the_loaded_model_would_refuse(
+    running, tmp_path: Path
+) -> None:
+    """The worker owns the model, so the renderer's checks against it run when a job is
+    offered: the tiny checkpoint's n_min is 1, so n_max=0 alone can never run."""
+    queue, sink = running
+    wav = write_audio(tmp_path / "in.wav", tone(1.0, 16000, channels=1), 16000)
+    request = decode_request("/sa/edit", ["e", 9001, str(wav), 0.0, 1.0, "", "rain",
+                                          str(tmp_path), "n_max=0"])
+    with pytest.raises(ProtocolError) as caught:
+        queue.submit(Job(request, CLIENT))
+    assert (caught.value.code, caught.value.job_id) == (ErrorCode.BAD_OPTION, "e")
+    assert queue.snapshot().queued_ids == []
+    assert sink.sent == []

@@ -1,0 +1,49 @@
+"""Job settings: options over presets over defaults, and the prompt limit of the engine."""
+
+from __future__ import annotations
+
+import pytest
+from semanticaudio.bridge.job_settings import resolve_edit, resolve_generate
+from semanticaudio.bridge.presets import PresetLibrary
+from semanticaudio.bridge.protocol import ErrorCode, ProtocolError, decode_request
+from semanticaudio.engine.validation import MAX_PROMPT_CHARS
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory) -> PresetLibrary:
+    return PresetLibrary.load(tmp_path_factory.mktemp("no-user-presets"))
+
+
+def generate(prompt: str, options: str = ""):
+    return decode_request("/sa/generate", ["g1", 9000, prompt, 1.0, "/out", options])
+
+
+def edit(source: str, target: str, options: str = ""):
+    return decode_request("/sa/edit", ["e1", 9000, "/in.wav", 0.0, 1.0, source, target, "/out",
+                                       options])
+
+
+def refusal(call, *args) -> str:
+    with pytest.raises(ProtocolError) as caught:
+        call(*args)
+    assert caught.value.code is ErrorCode.BAD_REQUEST
+    return caught.value.message
+
+
+def test_prompts_longer_than_the_engine_takes_are_refused_before_the_job(
+    library: PresetLibrary,
+) -> None:
+    """The protocol allows 4096 characters; the engine fails a job over MAX_PROMPT_CHARS."""
+    longest, too_long = "a" * MAX_PROMPT_CHARS, "a" * (MAX_PROMPT_CHARS + 1)
+    assert resolve_generate(generate(longest), library).target_prompt == longest
+    assert resolve_edit(edit("", longest), library).target_prompt == longest
+    words = f"has {MAX_PROMPT_CHARS + 1} characters; the model takes at most {MAX_PROMPT_CHARS}"
+    assert words in refusal(resolve_generate, generate(too_long), library)
+    assert words in refusal(resolve_edit, edit("", too_long), library)
+
+
+def test_a_prompt_that_a_preset_makes_too_long_is_refused(library: PresetLibrary) -> None:
+    half = "b" * (MAX_PROMPT_CHARS // 2)
+    request = edit(half, half, "preset=weather-change")  # target = "{source} in {target}"
+    assert "built by preset 'weather-change'" in refusal(resolve_edit, request, library)
+
