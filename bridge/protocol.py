@@ -15,6 +15,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from pythonosc.osc_message_builder import OscMessageBuilder
+from semanticaudio.engine.config import MAX_N_AVG
 
 PROTOCOL_VERSION = "1"
 DEFAULT_HOST = "127.0.0.1"
@@ -130,7 +131,7 @@ OPTIONS: tuple[OptionSpec, ...] = (
                help="FlowEdit: first step edited (larger = stronger edit)"),
     OptionSpec("n_min", "int", "n_min", 0, 1000, applies_to=_EDIT,
                help="FlowEdit: last step edited"),
-    OptionSpec("n_avg", "int", "n_avg", 1, 64, applies_to=_EDIT,
+    OptionSpec("n_avg", "int", "n_avg", 1, MAX_N_AVG, applies_to=_EDIT,
                help="FlowEdit: noise draws averaged per step"),
     OptionSpec("source_cfg", "float", "source_guidance", 0.0, 50.0, applies_to=_EDIT,
                help="FlowEdit: guidance of the source prompt"),

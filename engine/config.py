@@ -90,6 +90,11 @@ class SamplingConfig:
         return getattr(self, self.guidance_field(two_stage))
 
 
+# FlowEdit batches its noise draws: each costs a model pass per step, and beyond a few dozen the
+# average no longer changes (the daemon's protocol takes the same range).
+MAX_N_AVG = 64
+
+
 @dataclass(frozen=True)
 class FlowEditConfig:
     """FlowEdit settings. The paper: 50 Euler steps, n_min = 10, target guidance 5 to 7, source
@@ -109,17 +114,19 @@ class FlowEditConfig:
                 "FlowEdit needs 0 ≤ n_min ≤ n_max ≤ num_steps, got "
                 f"n_min={self.n_min}, n_max={self.n_max}, num_steps={self.num_steps}"
             )
-        if self.n_avg < 1:
-            raise ValueError(f"n_avg must be at least 1, got {self.n_avg}")
+        if not 1 <= self.n_avg <= MAX_N_AVG:
+            raise ValueError(f"n_avg must be from 1 to {MAX_N_AVG}, got {self.n_avg}")
 
     def with_overrides(self, **overrides: Any) -> FlowEditConfig:
         """These settings with a request's overrides (None keeps the setting). When the step
-        count changes and n_max does not, n_max keeps its share of the steps and n_min stays at
-        most n_max. Raises ValueError when the result breaks the rules above."""
+        count changes, n_max and n_min that are not given keep their share of the steps (the
+        paper's 35 and 10 of 50 become 7 and 2 of 10), n_min at most n_max, so a short edit
+        still has edited steps. Raises ValueError when the result breaks the rules above."""
         chosen = {key: value for key, value in overrides.items() if value is not None}
-        if "num_steps" in chosen and "n_max" not in chosen:
-            chosen["n_max"] = round(self.n_max * chosen["num_steps"] / self.num_steps)
-            chosen.setdefault("n_min", min(self.n_min, chosen["n_max"]))
+        if "num_steps" in chosen:
+            share = chosen["num_steps"] / self.num_steps
+            chosen.setdefault("n_max", round(self.n_max * share))
+            chosen.setdefault("n_min", min(round(self.n_min * share), chosen["n_max"]))
         return dataclasses.replace(self, **chosen)
 
 
