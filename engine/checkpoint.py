@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 from semanticaudio.engine.components.base import (
     AcousticCodec,
     GlobalTextEncoder,
@@ -28,6 +28,7 @@ from semanticaudio.engine.components.base import (
 from semanticaudio.engine.components.registry import ROLES, load_component, save_component
 from semanticaudio.engine.config import CheckpointConfig, from_dict, to_dict
 from semanticaudio.engine.errors import CheckpointError
+from semanticaudio.engine.features.files import load_safetensors
 from semanticaudio.engine.models.semantic_audio import SemanticAudioModel
 from torch import nn
 
@@ -123,7 +124,7 @@ def load_weights(model: nn.Module, path: Path) -> None:
     """Load safetensors into ``model``; every missing, unexpected or misshapen tensor is named."""
     if not path.is_file():
         raise CheckpointError(f"weights file {path} is missing (expected {WEIGHTS_FILE})")
-    stored = load_file(str(path))
+    stored = load_safetensors(path)
     expected = model.state_dict()
     problems = [f"missing tensor {k!r}" for k in expected if k not in stored]
     problems += [f"unexpected tensor {k!r}" for k in stored if k not in expected]

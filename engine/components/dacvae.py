@@ -31,6 +31,7 @@ from semanticaudio.engine.components.hub import (
 from semanticaudio.engine.components.sine_bank import SineBank, SineBankConfig
 from semanticaudio.engine.components.waveform import check_mono, pad_to_hop
 from semanticaudio.engine.config import from_dict
+from semanticaudio.engine.features.files import load_safetensors
 from torch import nn
 
 PUBLISHED_ID = "facebook/dacvae-watermarked"
@@ -227,13 +228,12 @@ class DacVae(AcousticCodec):
     @classmethod
     def from_pretrained(cls, path_or_id: str = PUBLISHED_ID) -> DacVae:
         """Load from a folder or a cached hub id holding ``model.safetensors`` (+ config.json)."""
-        from safetensors.torch import load_file
 
         published = str(path_or_id).partition("@")[0] == PUBLISHED_ID  # only a pickle there
         folder = resolve_folder(str(path_or_id), [SAFETENSORS_WEIGHTS[:1]],
                                 hint=CONVERT_HINT if published else None, convert_hint=CONVERT_HINT)
         model = cls(_read_config(folder))
-        state = load_file(folder / "model.safetensors")
+        state = load_safetensors(folder / "model.safetensors")
         missing, unexpected = _key_differences(model, state)
         if missing or unexpected:
             raise IncompatibleWeightsError(

@@ -13,6 +13,8 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from semanticaudio.engine.errors import CheckpointError
+
 # Files that hold pickled weights: we never load them, but we name them when they are all we find.
 PICKLE_SUFFIXES = (".bin", ".pth", ".pt", ".ckpt", ".pkl")
 SAFETENSORS_WEIGHTS = ("model.safetensors", "model.safetensors.index.json")
@@ -192,10 +194,19 @@ def load_transformers_model(model_class, folder: Path):
     transformers fills weights missing from a checkpoint with random values and only warns;
     here that is an error naming the missing tensors (a wrong or partial checkpoint).
     """
-    with _quiet_loading():
-        model, info = model_class.from_pretrained(
-            folder, local_files_only=True, use_safetensors=True, output_loading_info=True
-        )
+    from safetensors import SafetensorError
+
+    try:
+        with _quiet_loading():
+            model, info = model_class.from_pretrained(
+                folder, local_files_only=True, use_safetensors=True, output_loading_info=True
+            )
+    except SafetensorError as exc:
+        raise CheckpointError(
+            f"{folder} holds a safetensors file that cannot be read ({exc}): it may be truncated "
+            "or saved in another format; weights load only from safetensors, so export or copy "
+            "it again"
+        ) from None
     missing = sorted(info.get("missing_keys", ()))
     mismatched = [str(item) for item in info.get("mismatched_keys", ())]
     if missing or mismatched:

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import torch
 import torchaudio
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 from semanticaudio.engine.corpus import CLASS_NAMES
+from semanticaudio.engine.features.files import load_safetensors
 from torch import nn
 
 DETECTOR_KIND = "event-detector"
@@ -195,7 +196,7 @@ def load_detector(
         )
     config = DetectorConfig.from_json(json.loads((folder / CONFIG_FILE).read_text()))
     detector = EventDetector(config)
-    state = load_file(folder / WEIGHTS_FILE)
+    state = load_safetensors(folder / WEIGHTS_FILE)
     try:
         detector.load_state_dict(state, strict=True)
     except RuntimeError as error:

@@ -1,4 +1,5 @@
-"""Atomic file writes: a reader (or a resumed job) sees the old file or the whole new one."""
+"""Atomic file writes (a reader, or a resumed job, sees the old file or the whole new one), and
+the one safetensors reader the engine loads weights with."""
 
 from __future__ import annotations
 
@@ -40,3 +41,22 @@ def save_safetensors_atomic(
         temporary.replace(path)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def load_safetensors(path: str | Path) -> dict[str, torch.Tensor]:
+    """``safetensors.torch.load_file``, with a CheckpointError that names the file when it is
+    missing, truncated or not safetensors at all (a pickle renamed, a partial copy)."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+    from semanticaudio.engine.errors import CheckpointError
+
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"weights file {path} is missing")
+    try:
+        return load_file(str(path))
+    except (SafetensorError, OSError) as exc:
+        raise CheckpointError(
+            f"{path} is not a readable safetensors file ({exc}): it may be truncated or saved "
+            "in another format; weights load only from safetensors, so export or copy it again"
+        ) from None

@@ -60,9 +60,9 @@ class ProgressCheckpoint:
         progress, or None when there is nothing to resume."""
         if not (self.folder / PROGRESS_FILE).is_file():
             return None
-        from safetensors.torch import load_file
+        from semanticaudio.engine.features.files import load_safetensors
 
-        tensors = load_file(str(self.folder / STATE_FILE))
+        tensors = load_safetensors(self.folder / STATE_FILE)
         for name, module in self.modules.items():
             prefix = f"module.{name}."
             module.load_state_dict({k[len(prefix):]: v for k, v in tensors.items()

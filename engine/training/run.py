@@ -19,10 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import load_file
 from semanticaudio.engine.config import ModelConfig, from_dict, to_dict
 from semanticaudio.engine.errors import EngineError
-from semanticaudio.engine.features.files import write_json_atomic
+from semanticaudio.engine.features.files import load_safetensors, write_json_atomic
 from semanticaudio.engine.training.config import TrainConfig
 
 RUN_FORMAT_VERSION = 1
@@ -107,8 +106,8 @@ def final_weights(run_dir: str | Path, use_ema: bool = True) -> tuple[dict[str, 
     → (state dict, step).
     """
     folder = latest_checkpoint(Path(run_dir))
-    weights = load_file(str(folder / MODEL_FILE))
+    weights = load_safetensors(folder / MODEL_FILE)
     if use_ema and (folder / EMA_FILE).is_file():
-        averaged = load_file(str(folder / EMA_FILE))
+        averaged = load_safetensors(folder / EMA_FILE)
         weights.update({name: averaged[name].to(weights[name].dtype) for name in averaged})
     return weights, int(_STEP_DIR.match(folder.name).group(1))

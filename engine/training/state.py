@@ -21,8 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import load_file
-from semanticaudio.engine.features.files import save_safetensors_atomic, write_json_atomic
+from semanticaudio.engine.features.files import (
+    load_safetensors,
+    save_safetensors_atomic,
+    write_json_atomic,
+)
 
 OPTIMIZER_FILE = "optimizer.safetensors"
 STATE_FILE = "state.json"
@@ -72,7 +75,7 @@ def save_optimizer(folder: Path, optimizer: torch.optim.Optimizer) -> dict[str, 
 
 
 def load_optimizer(folder: Path, optimizer: torch.optim.Optimizer, document: dict) -> None:
-    tensors = load_file(str(folder / OPTIMIZER_FILE))
+    tensors = load_safetensors(folder / OPTIMIZER_FILE)
     optimizer.load_state_dict(unflatten_optimizer_state(tensors, document))
 
 
@@ -93,7 +96,7 @@ def load_rng(folder: Path, rank: int, generator: torch.Generator) -> None:
         raise FileNotFoundError(
             f"{path} is missing: resume with as many processes as the checkpoint was written by"
         )
-    tensors = load_file(str(path))
+    tensors = load_safetensors(path)
     torch.set_rng_state(tensors["torch_cpu"])
     generator.set_state(tensors["loss_generator"])
     if "torch_cuda" in tensors and torch.cuda.is_available():

@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 from semanticaudio.engine.checkpoint import load_weights
 from semanticaudio.engine.config import to_dict
-from semanticaudio.engine.features.files import save_safetensors_atomic
+from semanticaudio.engine.features.files import load_safetensors, save_safetensors_atomic
 from semanticaudio.engine.features.reader import FeatureBatch, FeatureCache, collate_clips
 from semanticaudio.engine.training import distributed as dist_utils
 from semanticaudio.engine.training import state as ckpt
@@ -152,9 +152,8 @@ class Trainer:
             )
         ckpt.load_optimizer(folder, self.optimizer, document["optimizer"])
         if self.ema is not None:
-            from safetensors.torch import load_file
 
-            self.ema.load_state_dict(load_file(str(folder / EMA_FILE)))
+            self.ema.load_state_dict(load_safetensors(folder / EMA_FILE))
         ckpt.load_rng(folder, self.context.rank, self.generator)
         self.step = int(document["step"])
 

@@ -85,3 +85,23 @@ def test_pickle_files_are_never_read(saved, monkeypatch):
 
     monkeypatch.setattr(torch, "load", forbidden)
     load_checkpoint(folder)
+
+
+@pytest.mark.parametrize("weights", ["model.safetensors", "codec/model.safetensors",
+                                     "semantic_encoder/model.safetensors",
+                                     "text_global/model.safetensors",
+                                     "text_tokens/model.safetensors"])
+@pytest.mark.parametrize("damage", ["truncated", "a pickle"])
+def test_a_damaged_weights_file_is_named_not_a_traceback(saved, weights, damage):
+    _, folder = saved
+    path = folder / weights
+    if damage == "truncated":
+        path.write_bytes(path.read_bytes()[:1000])
+    else:
+        torch.save({"weight": torch.zeros(2)}, path)  # what a renamed .pt file holds
+    with pytest.raises(CheckpointError) as caught:
+        load_checkpoint(folder)
+    message = str(caught.value)
+    assert str(path.parent if "/" in weights else path) in message
+    assert "cannot be read" in message or "not a readable safetensors file" in message
+    assert "weights load only from safetensors" in message
