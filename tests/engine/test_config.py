@@ -25,5 +25,5 @@ def test_what_the_request_gives_is_kept_and_none_means_the_default():
 @pytest.mark.parametrize("overrides", [{"n_max": 5}, {"n_min": 40}, {"num_steps": 10, "n_min": 8},
                                        {"n_avg": 0}, {"n_avg": MAX_N_AVG + 1}])
 def test_inconsistent_settings_are_refused(overrides):
-    with pytest.raises(ValueError, match="n_min|n_avg"):
+    with pytest.raises(ValueError, match=r"n_min|n_avg"):
         PAPER.with_overrides(**overrides)
