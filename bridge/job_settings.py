@@ -131,14 +131,6 @@ def resolve_generate(request: GenerateRequest, library: PresetLibrary | None) ->
     )
 
 
-def _rescaled(step: int | None, flow: Any, num_steps: int | None) -> int | None:
-    """A preset's n_max/n_min moved to an explicit `steps` option's grid: the same fraction of
-    the schedule is edited (e.g. n_max 33 of 50 → 3 of 4)."""
-    if step is None or num_steps is None or flow.num_steps == num_steps:
-        return step
-    return min(num_steps, round(step * num_steps / flow.num_steps))
-
-
 def resolve_edit(request: EditRequest, library: PresetLibrary | None) -> RenderSettings:
     """Settings of a /sa/edit job; source_prompt "" means the null condition."""
     options = request.options
@@ -146,17 +138,21 @@ def resolve_edit(request: EditRequest, library: PresetLibrary | None) -> RenderS
     source, target = _fill(preset, request.source_prompt or None, request.target_prompt)
     _check_prompt_length(target, "target_prompt" if preset is None else
                          f"the target prompt built by preset {preset.name!r}")
-    flow = preset.flowedit if preset is not None else None
-    sampler = {
-        "seed": options.seed,
-        "num_steps": _first(options.num_steps, flow and flow.num_steps),
-        "n_max": _first(options.n_max, _rescaled(flow and flow.n_max, flow, options.num_steps)),
-        "n_min": _first(options.n_min, _rescaled(flow and flow.n_min, flow, options.num_steps)),
-        "n_avg": _first(options.n_avg, flow and flow.n_avg),
-        "source_guidance": _first(options.source_guidance, flow and flow.source_guidance),
-        "target_guidance": _first(options.guidance, flow and flow.target_guidance),
-        "synth_steps": options.synth_steps,
-    }
+    flow = {"num_steps": options.num_steps, "n_max": options.n_max, "n_min": options.n_min,
+            "n_avg": options.n_avg, "source_guidance": options.source_guidance,
+            "target_guidance": options.guidance}
+    if preset is not None:  # the preset's schedule under the options (the engine's one rule)
+        try:
+            merged = preset.flowedit.merged(**flow)
+        except ValueError as error:
+            raise ProtocolError(
+                ErrorCode.BAD_OPTION,
+                f"preset {preset.name!r} cannot run with these options: {error}; an option not "
+                f"given comes from the preset (steps={preset.flowedit.num_steps}, "
+                f"n_max={preset.flowedit.n_max}, n_min={preset.flowedit.n_min})",
+            ) from None
+        flow = {key: getattr(merged, key) for key in flow}
+    sampler = {"seed": options.seed, **flow, "synth_steps": options.synth_steps}
     return RenderSettings(
         target_prompt=target, source_prompt=source, variations=options.variations or 1,
         range_s=options.range_s, sampler=sampler, preset=preset, **_output(options, preset),

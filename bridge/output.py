@@ -9,9 +9,11 @@ file is renamed over that empty placeholder (os.replace). A reader never sees a 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import secrets
+import stat
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
@@ -55,6 +57,43 @@ def _claim(temp: Path, final: Path) -> bool:
         return True
     temp.unlink()
     return True
+
+
+# Why the operating system refused a path, in words a DAW user can act on.
+OS_REASONS = {
+    errno.ELOOP: "it goes through a symbolic link that leads back to itself (a link loop)",
+    errno.ENOTDIR: "a part of it that should be a directory is a file",
+    errno.EISDIR: "it is a directory",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.EROFS: "the file system is read-only",
+    errno.ENOSPC: "the disk is full",
+}
+
+
+def os_reason(error: OSError) -> str:
+    """Why the operating system refused a path (`error` from stat, open, link, ...)."""
+    if error.errno == errno.ENAMETOOLONG:
+        longest = max((len(part.encode()) for part in Path(error.filename or "/").parts),
+                      default=0)
+        return (f"a name in it is too long for the file system (the longest has {longest} "
+                "bytes; names may have at most 255, whole paths 4096)")
+    return OS_REASONS.get(error.errno, error.strerror or type(error).__name__)
+
+
+def file_kind(mode: int) -> str:
+    """What a file is (`mode` from os.stat), for a message: "a directory", "a device file"..."""
+    if stat.S_ISREG(mode):
+        return "a file"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device file"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"
 
 
 def check_writable(out_dir: Path) -> None:

@@ -16,8 +16,10 @@ from semanticaudio.bridge.presets import (
     PresetLibrary,
     Problem,
     default_user_dir,
+    load_preset,
     validate_file,
 )
+from semanticaudio.bridge.presets.loader import rate_notes
 from semanticaudio.bridge.presets.render import to_toml
 
 
@@ -94,7 +96,13 @@ def _show(library: PresetLibrary, name: str) -> int:
 
 def _check(paths: list[Path]) -> int:
     files = _expand(paths)
-    problems = [problem for path in files for problem in validate_file(path)]
+    problems: list[Problem] = []
+    for path in files:
+        found = validate_file(path)
+        problems.extend(found)
+        if not found:  # a valid file: say where its chain depends on the sample rate
+            for note in rate_notes(load_preset(path)):
+                print(note)
     missing = [path for path in paths if not path.exists()]
     for path in missing:
         print(f"{path}: no such file or folder", file=sys.stderr)

@@ -132,7 +132,7 @@ class Renderer:
         out_rate = settings.sample_rate_hz or model_rate
         takes = []
         with timings.stage("resample"):
-            for wave in _numpy_takes(result.waveforms):
+            for wave in numpy_takes(result.waveforms):
                 resampled = audio_io.resample(wave[None], model_rate, out_rate)[0]
                 takes.append(audio_io.to_channels(resampled, settings.channels or 1))
         # 4. Effects, level, files.
@@ -171,7 +171,7 @@ class Renderer:
             )
         # 4. Back to the source's rate and channels, spliced and levelled against the source.
         with timings.stage("resample"):
-            takes, out_rate = _edited_takes(result, source, settings)
+            takes, out_rate = edited_takes(result, source, settings)
         takes = self._finish(takes, out_rate, chain, timings)
         stem = output_stem("edit", settings.target_prompt, request.job_id)
         paths = self._write(takes, out_rate, settings, Path(request.out_dir), stem, hooks, timings)
@@ -185,7 +185,7 @@ class Renderer:
         finished = []
         for take in takes:
             with timings.stage("effects"):
-                processed = _apply_chain(chain, take, rate) if chain is not None else take
+                processed = apply_chain(chain, take, rate) if chain is not None else take
             with timings.stage("level"):
                 try:
                     finished.append(audio_io.prevent_clipping(processed)[0])
@@ -228,7 +228,7 @@ def _remove(paths: list[Path]) -> None:
         path.unlink(missing_ok=True)
 
 
-def _numpy_takes(waveforms: torch.Tensor) -> list[np.ndarray]:
+def numpy_takes(waveforms: torch.Tensor) -> list[np.ndarray]:
     """`(variations, frames)` tensor → list of `(frames,)` float32 arrays."""
     array = waveforms.detach().to("cpu", torch.float32).numpy()
     return [np.ascontiguousarray(row) for row in array.reshape(array.shape[0], -1)]
@@ -253,7 +253,7 @@ def _model_input(source: Audio, length_s: float, model_rate: int) -> np.ndarray:
     return audio_io.fit_length(model_in, frames)[0]
 
 
-def _edited_takes(
+def edited_takes(
     result: Any, source: Audio, settings: RenderSettings
 ) -> tuple[list[np.ndarray], int]:
     """Model output → `(channels, frames)` takes at the output rate, matching the source."""
@@ -266,7 +266,7 @@ def _edited_takes(
     if settings.range_s is not None:
         start, end = (min(end, audio_io.frames_for(t, out_rate)) for t in settings.range_s)
     takes = []
-    for wave in _numpy_takes(result.waveforms):
+    for wave in numpy_takes(result.waveforms):
         mono = audio_io.resample(wave[None], int(result.sample_rate_hz), out_rate)
         take = audio_io.to_channels(audio_io.fit_length(mono, reference.shape[1])[0], channels)
         if settings.match_loudness:
@@ -278,7 +278,7 @@ def _edited_takes(
     return takes, out_rate
 
 
-def _apply_chain(chain: pedalboard.Pedalboard, take: np.ndarray, rate: int) -> np.ndarray:
+def apply_chain(chain: pedalboard.Pedalboard, take: np.ndarray, rate: int) -> np.ndarray:
     """Run the effect chain over one take; the output keeps the take's length (tails are cut)."""
     try:
         processed = chain(take, float(rate))

@@ -3,7 +3,6 @@ files). Each raises ProtocolError with the code the reply carries."""
 
 from __future__ import annotations
 
-import errno
 import os
 import stat
 from dataclasses import dataclass
@@ -11,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from semanticaudio.bridge.audio_io import AudioError, AudioInfo, frames_for, probe
-from semanticaudio.bridge.output import check_writable
+from semanticaudio.bridge.output import check_writable, file_kind, os_reason
 from semanticaudio.bridge.protocol import EditRequest, ErrorCode, GenerateRequest, ProtocolError
 from semanticaudio.engine.config import FlowEditConfig
 
@@ -41,21 +40,6 @@ def _shown(text: str) -> str:
     return repr(f"{text[:half]}…{text[-half:]}") + f" ({len(text)} characters)"
 
 
-def _reason(exc: OSError) -> str:
-    """Why the operating system refused a path, in words a DAW user can act on."""
-    if exc.errno == errno.ENAMETOOLONG:
-        longest = max((len(part.encode()) for part in Path(exc.filename or "/").parts), default=0)
-        return (f"a name in it is too long for the file system (the longest has {longest} "
-                "bytes; names may have at most 255, whole paths 4096)")
-    if exc.errno == errno.ELOOP:
-        return "it goes through a symbolic link that leads back to itself (a link loop)"
-    if exc.errno == errno.ENOTDIR:
-        return "a part of it that should be a directory is a file"
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        return "permission denied"
-    return exc.strerror or type(exc).__name__
-
-
 def _stat(text: str, name: str) -> os.stat_result | None:
     """os.stat of the path exactly as sent (a trailing "/" included); None when nothing is
     there; any other failure (a name too long, a link loop) is bad_path with the reason."""
@@ -65,7 +49,7 @@ def _stat(text: str, name: str) -> os.stat_result | None:
         return None
     except OSError as exc:
         raise ProtocolError(
-            ErrorCode.BAD_PATH, f"{name} {_shown(text)} cannot be used: {_reason(exc)}"
+            ErrorCode.BAD_PATH, f"{name} {_shown(text)} cannot be used: {os_reason(exc)}"
         ) from None
 
 
@@ -74,21 +58,6 @@ def _missing(text: str) -> str:
     if Path(text).is_symlink():
         return f"is a symbolic link to {_shown(str(Path(text).readlink()))}, which does not exist"
     return "does not exist"
-
-
-def _kind_of(mode: int) -> str:
-    """What a file is, for a message."""
-    if stat.S_ISREG(mode):
-        return "a file"
-    if stat.S_ISDIR(mode):
-        return "a directory"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device file"
-    if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "a special file"
 
 
 def check_out_dir(text: str) -> Path:
@@ -106,7 +75,7 @@ def check_out_dir(text: str) -> Path:
     if not stat.S_ISDIR(found.st_mode):
         raise ProtocolError(
             ErrorCode.BAD_PATH,
-            f"out_dir {_shown(text)} is {_kind_of(found.st_mode)}, not a directory; expected "
+            f"out_dir {_shown(text)} is {file_kind(found.st_mode)}, not a directory; expected "
             "an existing directory to write into",
         )
     try:
@@ -115,7 +84,7 @@ def check_out_dir(text: str) -> Path:
         raise ProtocolError(
             ErrorCode.BAD_PATH,
             f"out_dir {_shown(text)} does not accept new files (creating one failed: "
-            f"{_reason(exc)}); expected a directory sa-engine can write into",
+            f"{os_reason(exc)}); expected a directory sa-engine can write into",
         ) from None
     return path
 
@@ -139,7 +108,7 @@ def check_audio_file(text: str, name: str = "in_path") -> AudioInfo:
     if not stat.S_ISREG(found.st_mode):
         raise ProtocolError(
             ErrorCode.BAD_PATH,
-            f"{name} {_shown(text)} is {_kind_of(found.st_mode)}; expected an audio file",
+            f"{name} {_shown(text)} is {file_kind(found.st_mode)}; expected an audio file",
         )
     if not os.access(path, os.R_OK):
         raise ProtocolError(ErrorCode.BAD_PATH, f"{name} {text!r} is not readable by sa-engine")

@@ -9,6 +9,7 @@ from types import MappingProxyType
 from typing import Any
 
 from semanticaudio.bridge.presets import templates
+from semanticaudio.bridge.presets.chain import MAX_FREQUENCY_SHARE, frequency_settings
 from semanticaudio.bridge.presets.plugins import check_builtin, resolve_path, suggest
 from semanticaudio.bridge.presets.preset import Preset
 from semanticaudio.bridge.presets.reader import Reader
@@ -81,6 +82,32 @@ def load_preset(path: Path | str) -> Preset:
     return preset
 
 
+def rate_notes(preset: Preset) -> list[str]:
+    """Notes, not problems: where the effect chain depends on the sample rate it runs at (the
+    output's). A frequency above MAX_FREQUENCY_SHARE of that rate is tuned down to it (chain.py);
+    the first line says from which rate the chain runs as written. Empty when it always does."""
+    lowest_hz = SAMPLE_RATES_HZ[0]  # no audio is read or written slower
+    settings = [s for s in frequency_settings(preset.effects) if s.lowest_rate_hz > lowest_hz]
+    if not settings:
+        return []
+    from_hz = max(s.lowest_rate_hz for s in settings)
+    notes = [
+        f"{preset.source}: note: the effect chain runs as written at sample rates from "
+        f"{from_hz} Hz; at a lower rate, a frequency above {float(MAX_FREQUENCY_SHARE):g} × "
+        "the rate (just under half) is tuned down to it:"
+    ]
+    written_hz = preset.output.sample_rate_hz
+    for setting in settings:
+        note = (
+            f"  {setting.key} ({setting.plugin}) {setting.frequency_hz:g} Hz: as written from "
+            f"{setting.lowest_rate_hz} Hz; {setting.at_rate(lowest_hz):g} Hz at {lowest_hz} Hz"
+        )
+        if written_hz is not None and written_hz < setting.lowest_rate_hz:
+            note += f", {setting.at_rate(written_hz):g} Hz at this preset's {written_hz} Hz output"
+        notes.append(note)
+    return notes
+
+
 def _parse(path: Path) -> tuple[Preset | None, list[Problem]]:
     reader = Reader(path)
     data = _read_toml(path, reader)
@@ -98,6 +125,12 @@ def _read_toml(path: Path, reader: Reader) -> dict[str, Any] | None:
         reader.add("", f"cannot read the file: {error.strerror or error}")
     except tomllib.TOMLDecodeError as error:
         reader.add("", f"not valid TOML: {error}")
+    except UnicodeDecodeError as error:  # TOML is UTF-8 text; neither of the errors above
+        reader.add(
+            "",
+            f"not UTF-8 text: byte {error.object[error.start]:#04x} at offset {error.start} "
+            "cannot be decoded; a preset is a TOML file saved as UTF-8",
+        )
     return None
 
 
@@ -246,13 +279,22 @@ def _flowedit(table: dict[str, Any], reader: Reader) -> FlowEditSettings:
 
 
 def _generation(table: dict[str, Any], reader: Reader) -> GenerationSettings:
+    # The pipeline's own limits, so a preset that checks out can run. Imported here: the engine
+    # imports torch, which reading edit presets alone need not pay for.
+    from semanticaudio.engine.pipeline import Pipeline
+
     reader.unknown_keys(table, GENERATION_KEYS, "generation")
     base, p = GenerationSettings(), "generation"
     return GenerationSettings(
-        duration_s=reader.number(table, "duration_s", p, base.duration_s, 0.1, 300.0),
+        duration_s=reader.number(
+            table, "duration_s", p, base.duration_s, Pipeline.min_duration_s,
+            Pipeline.max_duration_s,
+        ),
         num_steps=reader.integer(table, "num_steps", p, base.num_steps, 1, 1000),
         guidance=reader.number(table, "guidance", p, base.guidance, 0.0, MAX_GUIDANCE),
-        variations=reader.integer(table, "variations", p, base.variations, 1, 16),
+        variations=reader.integer(
+            table, "variations", p, base.variations, 1, Pipeline.max_variations
+        ),
     )
 
 

@@ -18,18 +18,23 @@ from semanticaudio.bridge.presets.schema import EffectSpec, ParamValue, PresetEr
 
 @dataclass(frozen=True)
 class Param:
-    """One accepted parameter: kind is "float", "bool", "path" or an enum class name."""
+    """One accepted parameter: kind is "float", "bool", "path" or an enum class name.
+
+    `frequency` marks a frequency in Hz that the plug-in designs its filter for at the rate it
+    runs at; the chain keeps it below half that rate (chain.py).
+    """
 
     kind: str
     low: float = -math.inf
     high: float = math.inf
+    frequency: bool = False
 
 
 def _f(low: float, high: float) -> Param:
     return Param("float", low, high)
 
 
-_FREQ = _f(20.0, 20_000.0)  # audible band, Hz
+_FREQ = Param("float", 20.0, 20_000.0, frequency=True)  # audible band, Hz
 _MIX = _f(0.0, 1.0)
 _Q = _f(0.1, 18.0)
 _SHELF = {"cutoff_frequency_hz": _FREQ, "gain_db": _f(-24.0, 24.0), "q": _Q}
@@ -230,8 +235,3 @@ def _load_external(
         )
     except Exception as error:  # pedalboard raises ImportError, ValueError or RuntimeError
         raise PresetError(f"could not load plug-in {label!r} from {path}: {error}") from error
-
-
-def build_board(effects: tuple[EffectSpec, ...], base: Path | None) -> pedalboard.Pedalboard:
-    """A pedalboard.Pedalboard running the effects in order (empty chain: audio passes through)."""
-    return pedalboard.Pedalboard([build_effect(spec, base) for spec in effects])

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import pedalboard
 from semanticaudio.bridge.presets import templates
-from semanticaudio.bridge.presets.plugins import build_board, suggest
+from semanticaudio.bridge.presets.chain import EffectChain, build_board
+from semanticaudio.bridge.presets.plugins import suggest
 from semanticaudio.bridge.presets.schema import (
     EffectSpec,
     FlowEditSettings,
@@ -94,8 +94,9 @@ class Preset:
             f"pass {how}" + (f" ({help_text})" if help_text else "")
         )
 
-    def build_chain(self) -> pedalboard.Pedalboard:
-        """The effect chain as a pedalboard.Pedalboard; PresetError names a plug-in that fails."""
+    def build_chain(self) -> EffectChain:
+        """The effect chain, a pedalboard.Pedalboard that keeps its filters below half the rate
+        it is called with (chain.py); PresetError names a plug-in that fails to load."""
         try:
             return build_board(self.effects, self.source.parent)
         except PresetError as error:

@@ -10,7 +10,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from semanticaudio.engine.config import FlowEditConfig
 
 SCHEMA_VERSION = 1
 
@@ -76,6 +79,17 @@ class FlowEditSettings:
     source_guidance: float = PAPER_SOURCE_GUIDANCE
     target_guidance: float = PAPER_TARGET_GUIDANCE
     null_source: bool = False  # True: the source velocity uses the null condition, not a caption
+
+    def merged(self, **overrides: object) -> FlowEditConfig:
+        """These settings under a request's options (None keeps the preset's value), merged by
+        the engine's one rule (FlowEditConfig.with_overrides: a new step count alone keeps n_max
+        and n_min in proportion). Raises ValueError when the result cannot run."""
+        from semanticaudio.engine.config import FlowEditConfig
+
+        own = FlowEditConfig(num_steps=self.num_steps, n_max=self.n_max, n_min=self.n_min,
+                             n_avg=self.n_avg, source_guidance=self.source_guidance,
+                             target_guidance=self.target_guidance)
+        return own.with_overrides(**overrides)
 
 
 @dataclass(frozen=True)

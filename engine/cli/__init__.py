@@ -58,12 +58,19 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return int(args.run(args) or 0)
-    except (EngineError, FileNotFoundError, FileExistsError, ValueError) as error:
-        print(f"sa {args.command}: error: {error}", file=sys.stderr)
+    except (EngineError, OSError, ValueError) as error:
+        print(f"sa {args.command}: error: {_words(error)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"sa {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+def _words(error: Exception) -> str:
+    """The message; an operating-system error as "PATH: reason" instead of "[Errno N] ..."."""
+    if isinstance(error, OSError) and error.filename is not None and error.strerror:
+        return f"{error.filename}: {error.strerror}"
+    return str(error)
 
 
 if __name__ == "__main__":

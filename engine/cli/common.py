@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
+import math
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -69,38 +68,119 @@ def progress_bar(description: str) -> Iterator[Callable[[float, str], None]]:
         yield update
 
 
-def output_paths(path: str, count: int) -> list[Path]:
-    """out.wav for one result; out_v1.wav, out_v2.wav … for several."""
-    target = Path(path)
-    if target.suffix.lower() != ".wav":
-        raise ValueError(f"the output must be a .wav file, got {path!r}")
-    if count == 1:
-        return [target]
-    return [target.with_name(f"{target.stem}_v{i}{target.suffix}") for i in range(1, count + 1)]
+def apply_preset(args: argparse.Namespace, kind: str):
+    """``preset_options.apply_preset``, a missing caption first asked for by sa's option name:
+    the preset code words that error for every caller (``pass source_prompt=...``, the daemon's
+    OSC name), here it is ``--source`` or ``--target``. → the Preset, or None."""
+    from semanticaudio.engine.cli import preset_options
+
+    message = _missing_caption(args, kind) if args.preset else None
+    if message is not None:
+        raise ValueError(message)
+    return preset_options.apply_preset(args, kind)
 
 
-def write_wav(path: Path, waveform, sample_rate_hz: int, overwrite: bool) -> None:
-    """Write mono float audio as 24-bit WAV through a temporary file and a rename."""
-    import soundfile
+def _missing_caption(args: argparse.Namespace, kind: str) -> str | None:
+    """What the preset's prompt templates still need, in sa's words; None when nothing is
+    missing (or the preset cannot be used at all: apply_preset says why)."""
+    from semanticaudio.bridge.presets import PresetError, PresetLibrary
 
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{path} exists; choose another name or pass --overwrite")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(suffix=".wav", prefix=f".{path.stem}.", dir=path.parent)
-    os.close(handle)
-    temporary = Path(name)
     try:
-        soundfile.write(temporary, waveform.numpy(), sample_rate_hz, subtype="PCM_24")
-        temporary.replace(path)
-    finally:
-        temporary.unlink(missing_ok=True)
+        preset = PresetLibrary.load().get(args.preset)
+    except PresetError:
+        return None
+    if preset.kind != kind:
+        return None
+    given = {"source": (args.source or None) if kind == "edit" else None,
+             "target": (args.target if kind == "edit" else args.prompt) or None}
+
+    def fills(**prompts: str | None) -> bool:
+        values = given | prompts
+        try:
+            preset.fill_prompts(values["source"], values["target"])
+        except PresetError:
+            return False
+        return True
+
+    if fills():
+        return None
+    # which caption is missing: the first one that, given, lets the templates fill
+    candidates = [["source"], ["target"], ["source", "target"]] if kind == "edit" else [["target"]]
+    needed = next((names for names in candidates if all(given[n] is None for n in names)
+                   and fills(**dict.fromkeys(names, "caption"))), None)
+    return None if needed is None else _caption_message(preset, kind, needed)
 
 
-def write_results(args: argparse.Namespace, waveforms, sample_rate_hz: int) -> None:
-    paths = output_paths(args.output, waveforms.shape[0])
-    for path in paths:
-        if path.exists() and not args.overwrite:
-            raise FileExistsError(f"{path} exists; choose another name or pass --overwrite")
-    for path, waveform in zip(paths, waveforms, strict=True):
-        write_wav(path, waveform, sample_rate_hz, args.overwrite)
-        print(path)
+def _caption_message(preset, kind: str, needed: list[str]) -> str:
+    options = {"source": "--source (a caption of the recording as it is)",
+               "target": "--target" if kind == "edit" else "a prompt (the first argument)"}
+    templates = ", ".join(f"{which} {template!r}" for which, template in
+                          (("source", preset.prompts.source), ("target", preset.prompts.target))
+                          if template is not None)
+    helps = [f"{name}: {preset.prompts.help[name]}" for name in needed
+             if name in preset.prompts.help]
+    return (f"preset {preset.name!r} needs " + " and ".join(options[n] for n in needed)
+            + f" to fill its prompt templates ({templates})"
+            + "".join(f"; {text}" for text in helps))
+
+
+def check_options(args: argparse.Namespace) -> None:
+    """Refuse, before the model loads, numbers the engine would refuse after loading it, naming
+    the option (the engine's own message names its argument, e.g. ``steps``)."""
+    from semanticaudio.engine.config import MAX_N_AVG
+    from semanticaudio.engine.pipeline import Pipeline
+    from semanticaudio.engine.validation import MAX_GUIDANCE, MAX_STEPS
+
+    # option → (lowest, highest, whole number?): the engine's own limits
+    limits = {
+        "variations": (1, Pipeline.max_variations, True),
+        "steps": (1, MAX_STEPS, True),
+        "synth_steps": (1, MAX_STEPS, True),
+        "n_max": (0, MAX_STEPS, True),
+        "n_min": (0, MAX_STEPS, True),
+        "n_avg": (1, MAX_N_AVG, True),
+        "cfg": (0.0, MAX_GUIDANCE, False),
+        "source_cfg": (0.0, MAX_GUIDANCE, False),
+        "target_cfg": (0.0, MAX_GUIDANCE, False),
+        "duration": (Pipeline.min_duration_s, Pipeline.max_duration_s, False),
+    }
+    for name, (lowest, highest, whole) in limits.items():
+        value = getattr(args, name, None)
+        if value is None:
+            continue
+        if not (math.isfinite(value) and lowest <= value <= highest):
+            flag = "--" + name.replace("_", "-")
+            kind = "" if name == "duration" else "a whole number " if whole else "a number "
+            unit = " seconds" if name == "duration" else ""
+            raise ValueError(
+                f"{flag} must be {kind}from {lowest} to {highest}{unit}, got {value:g}"
+            )
+
+
+def check_checkpoint_folder(folder: Path, overwrite: bool, option: str) -> None:
+    """A checkpoint is written into a new or empty folder; a folder that holds anything (a
+    checkpoint, a user's files) only with --overwrite, and never into a file. ``option`` names
+    the folder in messages (``DIR``, ``--out``)."""
+    for candidate in [folder, *folder.parents]:
+        try:
+            is_folder = candidate.is_dir()
+            exists = is_folder or candidate.exists()
+        except OSError:  # a name too long, a link loop: mkdir will say
+            return
+        if not exists:
+            continue  # created when the checkpoint is written
+        if not is_folder:
+            where = ("is a file" if candidate == folder
+                     else f"cannot be created: {candidate} is a file")
+            raise ValueError(
+                f"{option} {folder} {where}; a checkpoint is a folder: name a new or empty one"
+            )
+        if candidate == folder and not overwrite and any(folder.iterdir()):
+            shown = sorted(entry.name for entry in folder.iterdir())
+            listed = ", ".join(shown[:5]) + (", …" if len(shown) > 5 else "")
+            raise ValueError(
+                f"{option} {folder} is not empty (it holds {listed}); name a new or empty "
+                "folder, or pass --overwrite to write the checkpoint into it (its files of the "
+                "same names are replaced)"
+            )
+        return

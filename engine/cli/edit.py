@@ -1,14 +1,31 @@
-"""``sa edit in.wav --source "..." --target "..." [--range 1.0 3.5] -o out.wav``."""
+"""``sa edit in.wav --source "..." --target "..." [--range 1.0 3.5] -o out.wav``.
+
+The model hears the recording in mono. The result keeps the recording's sample rate (a --preset's
+[output] may set another) and channel count, as the daemon's edits do (``bridge/render.py``): the
+edited sound in every channel, and outside --range the recording's own samples in its own
+channels. A result that would clip is scaled down as a whole to a −0.1 dBFS peak, never clipped
+(``bridge.audio_io.prevent_clipping``).
+"""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from semanticaudio.engine.cli import common, preset_options
+from semanticaudio.engine.cli import common, outputs, preset_options
+
+CHANNELS_HELP = (
+    "The result has the recording's sample rate (or a --preset's [output] rate) and channels. "
+    "The model hears and renders mono: "
+    "a whole-file edit puts the edited sound in every channel (a stereo recording comes back "
+    "with the same sound left and right), as sa-engine does; with --range, the audio outside "
+    "the range is the recording's own, every channel untouched. A result that would clip is "
+    "turned down as a whole to a -0.1 dBFS peak."
+)
 
 
 def register(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = CHANNELS_HELP
     parser.add_argument("input", help="the recording to edit (WAV, FLAC, OGG …)")
     parser.add_argument("--target", default="",
                         help="what the edited sound should be (a --preset may build it)")
@@ -20,9 +37,11 @@ def register(parser: argparse.ArgumentParser) -> None:
         nargs=2,
         type=float,
         metavar=("START", "END"),
-        help="edit only this range, seconds from the file's start",
+        help="edit only this range, seconds from the file's start (outside it the recording's "
+             "own samples are kept, in all its channels)",
     )
-    parser.add_argument("-o", "--output", default="edited.wav", help="output .wav")
+    parser.add_argument("-o", "--output", default="edited.wav",
+                        help="output .wav (never the input, even with --overwrite)")
     parser.add_argument("--steps", type=int, help="FlowEdit grid steps (paper: 50)")
     parser.add_argument("--n-max", type=int, help="steps that FlowEdit runs (skips the rest)")
     parser.add_argument(
@@ -35,20 +54,31 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    waveform, sample_rate_hz = read_mono(Path(args.input))
-    if Path(args.output).resolve() == Path(args.input).resolve():
-        raise ValueError("the output would overwrite the input; choose another -o")
-    preset = preset_options.apply_preset(args, "edit")
+    import numpy as np
+    import torch
+    from semanticaudio.bridge import audio_io
+
+    # 1. Everything that can be refused is refused before the model loads.
+    source = read_source(Path(args.input))
+    preset = common.apply_preset(args, "edit")
     if not args.target:
         raise ValueError("give --target (what the edited sound should be) or a --preset")
+    common.check_options(args)
+    mono = audio_io.mixdown(source.samples)  # (frames,): what the model hears
+    range_s = _check_source(Path(args.input), mono, source.sample_rate_hz, args.range)
+    paths = outputs.output_paths(args.output, args.variations or 1)
+    outputs.check_outputs(paths, args.overwrite, input_path=Path(args.input))
+    chain = preset_options.build_chain(preset)  # a plug-in may fail to load
+    # 2. The model edits the mono mixdown.
     pipeline = common.load(args)
+    _check_flowedit(pipeline, args)
     with common.progress_bar("edit") as progress:
         result = pipeline.edit(
-            waveform,
-            sample_rate_hz,
+            torch.from_numpy(np.ascontiguousarray(mono)),
+            source.sample_rate_hz,
             args.target,
             args.source or None,
-            range_s=tuple(args.range) if args.range else None,
+            range_s=range_s,
             seed=args.seed,
             variations=args.variations or 1,
             num_steps=args.steps,
@@ -60,15 +90,22 @@ def run(args: argparse.Namespace) -> int:
             synth_steps=args.synth_steps,
             progress=progress,
         )
-    waveforms = preset_options.apply_effects(preset, result.waveforms, result.sample_rate_hz)
-    common.write_results(args, waveforms, result.sample_rate_hz)
+    # 3. Back to the recording's channels (its own samples outside the range) at the preset's
+    #    [output] rate and loudness, effects, level: the daemon's steps (bridge/render.py).
+    rendered = preset_options.finish_edit(preset, chain, result, source, range_s)
+    outputs.write_takes(paths, rendered.takes, rendered.sample_rate_hz, args.overwrite,
+                        subtype=rendered.subtype)
+    for path in paths:
+        print(path)
     return 0
 
 
-def read_mono(path: Path):
-    """Read an audio file and mix it down. → (num_samples,) float32 tensor, sample rate."""
+def read_source(path: Path):
+    """Read an audio file in all its channels. → ``bridge.audio_io.Audio``, samples
+    `(channels, frames)` float32."""
+    import numpy as np
     import soundfile
-    import torch
+    from semanticaudio.bridge.audio_io import Audio
 
     if not path.is_file():
         raise FileNotFoundError(f"{path} is not a readable audio file")
@@ -76,4 +113,41 @@ def read_mono(path: Path):
         data, sample_rate_hz = soundfile.read(str(path), dtype="float32", always_2d=True)
     except (RuntimeError, soundfile.LibsndfileError) as error:
         raise ValueError(f"cannot read {path} as audio: {error}") from None
-    return torch.from_numpy(data.mean(axis=1)), int(sample_rate_hz)
+    return Audio(np.ascontiguousarray(data.T), int(sample_rate_hz))  # (channels, frames)
+
+
+def _check_source(path: Path, mono, sample_rate_hz: int, range_s) -> tuple[float, float] | None:
+    """The engine's own checks of the audio and the range, run before the model loads."""
+    import torch
+    from semanticaudio.engine import regions
+    from semanticaudio.engine.errors import EngineError
+    from semanticaudio.engine.pipeline import Pipeline
+    from semanticaudio.engine.validation import check_waveform
+
+    try:
+        check_waveform(torch.from_numpy(mono), sample_rate_hz, Pipeline.min_duration_s,
+                       Pipeline.max_duration_s)
+    except EngineError as error:
+        raise ValueError(f"{path}: {error}") from None
+    if range_s is None:
+        return None
+    try:
+        return regions.check_range(tuple(range_s), len(mono) / sample_rate_hz)
+    except EngineError as error:
+        raise ValueError(f"--range: {error}") from None
+
+
+def _check_flowedit(pipeline, args: argparse.Namespace) -> None:
+    """The FlowEdit settings merged with the checkpoint's defaults, as the engine merges them,
+    refused in sa's option names before the edit runs."""
+    defaults = pipeline.checkpoint.config.flowedit
+    try:
+        defaults.with_overrides(num_steps=args.steps, n_max=args.n_max, n_min=args.n_min,
+                                n_avg=args.n_avg)
+    except ValueError as error:
+        raise ValueError(
+            f"these FlowEdit settings cannot run ({error}): sa edit needs 0 ≤ --n-min ≤ --n-max "
+            f"≤ --steps and --n-avg ≥ 1; what is not given comes from the model (--steps "
+            f"{defaults.num_steps}, --n-max {defaults.n_max}, --n-min {defaults.n_min}, --n-avg "
+            f"{defaults.n_avg}), so set --n-min and --n-max together with --steps"
+        ) from None

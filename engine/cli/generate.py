@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from semanticaudio.engine.cli import common, preset_options
+from semanticaudio.engine.cli import common, outputs, preset_options
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -17,7 +17,13 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    preset = preset_options.apply_preset(args, "generate")
+    # 1. Everything that can be refused is refused before the model loads.
+    preset = common.apply_preset(args, "generate")
+    common.check_options(args)
+    paths = outputs.output_paths(args.output, args.variations or 1)
+    outputs.check_outputs(paths, args.overwrite)
+    chain = preset_options.build_chain(preset)
+    # 2. The model.
     pipeline = common.load(args)
     with common.progress_bar("generate") as progress:
         result = pipeline.generate(
@@ -30,6 +36,10 @@ def run(args: argparse.Namespace) -> int:
             synth_steps=args.synth_steps,
             progress=progress,
         )
-    waveforms = preset_options.apply_effects(preset, result.waveforms, result.sample_rate_hz)
-    common.write_results(args, waveforms, result.sample_rate_hz)
+    # 3. The preset's [output] rate, effects, level, then the files (mono).
+    rendered = preset_options.finish_generate(preset, chain, result)
+    outputs.write_takes(paths, rendered.takes, rendered.sample_rate_hz, args.overwrite,
+                        subtype=rendered.subtype)
+    for path in paths:
+        print(path)
     return 0

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+from semanticaudio.engine.cli import common
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("folder", help="where to write the checkpoint")
+    parser.add_argument("folder", help="where to write the checkpoint (a new or empty folder)")
     parser.add_argument("--base", action="store_true", help="a Base (single-stage) model")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--overwrite", action="store_true",
+                        help="write into a folder that is not empty (replacing a checkpoint)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    common.check_checkpoint_folder(Path(args.folder), args.overwrite, "DIR")
     from semanticaudio.engine.tiny import write_tiny_checkpoint
 
     folder = write_tiny_checkpoint(

@@ -1,24 +1,48 @@
 """``--preset NAME`` for ``sa generate`` and ``sa edit``: the preset's prompt templates and
-sampler settings fill whatever the command line left unset, and its effect chain runs on the
-result. Presets are the bridge's data; this is where the command line uses them, as the daemon does.
+sampler settings fill whatever the command line left unset, and its ``[output]`` settings and
+effect chain shape the files. Presets are the bridge's data; this is where the command line uses
+them, through the daemon's own code (``bridge/render.py``, ``bridge/audio_io.py``), so that one
+preset gives the same result from ``sa`` and from ``sa-engine``.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # only for the hints: `sa --help` must not import numpy, torch or pedalboard
+    from semanticaudio.bridge.audio_io import Audio
+    from semanticaudio.bridge.presets import Preset
+    from semanticaudio.bridge.presets.chain import EffectChain
+    from semanticaudio.engine.pipeline import EditResult, GenerationResult
 
 # command-line option → the preset settings field that fills it when the option is unset
 EDIT_FIELDS = {"steps": "num_steps", "n_max": "n_max", "n_min": "n_min", "n_avg": "n_avg",
                "source_cfg": "source_guidance", "target_cfg": "target_guidance"}
 GENERATE_FIELDS = {"duration": "duration_s", "steps": "num_steps", "cfg": "guidance",
                    "variations": "variations"}
+# [output] bit_depth → soundfile's WAV subtype; 32 is IEEE float, as the daemon writes it
+# (bridge.audio_io.write_wav)
+WAV_SUBTYPES = {16: "PCM_16", 24: "PCM_24", 32: "FLOAT"}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The takes to write: each `(channels, frames)` float32, at `sample_rate_hz`, as
+    `subtype` (a soundfile WAV subtype)."""
+
+    takes: list[Any]
+    sample_rate_hz: int
+    subtype: str
 
 
 def add_preset_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--preset", help="a preset by name (`sa presets list`)")
 
 
-def apply_preset(args: argparse.Namespace, kind: str):
+def apply_preset(args: argparse.Namespace, kind: str) -> Preset | None:
     """Fill unset options of ``args`` from the named preset. → the Preset, or None."""
     if not args.preset:
         return None
@@ -31,22 +55,36 @@ def apply_preset(args: argparse.Namespace, kind: str):
     if preset.kind != kind:
         raise ValueError(f"preset {preset.name!r} is a {preset.kind} preset; "
                          f"`sa {kind}` takes {kind} presets (`sa presets list`)")
-    settings = preset.flowedit if kind == "edit" else preset.generation
-    fields = EDIT_FIELDS if kind == "edit" else GENERATE_FIELDS
-    if kind == "edit" and settings is not None and args.steps is not None:
-        # a new step count keeps the preset's schedule in proportion (n_max 38 of 50 → 5 of 6)
-        scale = args.steps / settings.num_steps
-        for option in ("n_max", "n_min"):
+    if kind == "edit":
+        _fill_flowedit(args, preset)
+    else:
+        for option, field in GENERATE_FIELDS.items():
             if getattr(args, option) is None:
-                setattr(args, option, min(args.steps, round(getattr(settings, option) * scale)))
-    for option, field in fields.items():
-        if settings is not None and getattr(args, option) is None:
-            setattr(args, option, getattr(settings, field))
+                setattr(args, option, getattr(preset.generation, field))
     _fill_prompts(args, preset, kind)
     return preset
 
 
-def _fill_prompts(args: argparse.Namespace, preset, kind: str) -> None:
+def _fill_flowedit(args: argparse.Namespace, preset: Preset) -> None:
+    """The preset's FlowEdit settings under the options given (``FlowEditSettings.merged``,
+    the rule the daemon uses too)."""
+    settings = preset.flowedit
+    try:
+        merged = settings.merged(
+            **{field: getattr(args, option) for option, field in EDIT_FIELDS.items()}
+        )
+    except ValueError as error:
+        raise ValueError(
+            f"preset {preset.name!r} cannot run with these options: {error}; an option not "
+            f"given comes from the preset (--steps {settings.num_steps}, --n-max "
+            f"{settings.n_max}, --n-min {settings.n_min}, --n-avg {settings.n_avg}, and with "
+            "--steps alone n_max and n_min keep their share of the steps)"
+        ) from None
+    for option, field in EDIT_FIELDS.items():
+        setattr(args, option, getattr(merged, field))
+
+
+def _fill_prompts(args: argparse.Namespace, preset: Preset, kind: str) -> None:
     from semanticaudio.bridge.presets import PresetError
 
     try:
@@ -58,18 +96,85 @@ def _fill_prompts(args: argparse.Namespace, preset, kind: str) -> None:
         raise ValueError(str(error)) from None
 
 
-def apply_effects(preset, waveforms, sample_rate_hz: int):
-    """Run the preset's effect chain on (V, num_samples) float waveforms; never clip."""
+def build_chain(preset: Preset | None) -> EffectChain | None:
+    """The preset's effect chain, or None; built before the model runs, since a plug-in may
+    fail to load."""
     if preset is None or not preset.effects:
-        return waveforms
-    import numpy as np
-    import torch
-    from semanticaudio.bridge.audio_io import fit_length, prevent_clipping
+        return None
+    from semanticaudio.bridge.presets import PresetError
 
-    chain = preset.build_chain()
-    takes = []
-    for take in waveforms.numpy()[:, None, :]:  # each (1, num_samples)
-        processed = fit_length(np.asarray(chain(take, float(sample_rate_hz)), np.float32),
-                               take.shape[1])
-        takes.append(prevent_clipping(processed)[0][0])
-    return torch.from_numpy(np.stack(takes))
+    try:
+        return preset.build_chain()
+    except PresetError as error:
+        raise ValueError(str(error)) from None
+
+
+def finish_generate(
+    preset: Preset | None, chain: EffectChain | None, result: GenerationResult
+) -> Rendered:
+    """The engine's generation `result` (mono takes at the model's rate) → the takes to write,
+    as the daemon makes them: at the preset's [output] rate (else the model's), mono, then
+    the effect chain and the clipping guard."""
+    from semanticaudio.bridge import audio_io
+    from semanticaudio.bridge.render import numpy_takes
+
+    output = _output(preset)
+    model_rate = int(result.sample_rate_hz)
+    rate = output.sample_rate_hz or model_rate
+    takes = [audio_io.to_channels(audio_io.resample(wave[None], model_rate, rate)[0], 1)
+             for wave in numpy_takes(result.waveforms)]
+    return Rendered(_finish(takes, rate, chain), rate, WAV_SUBTYPES[output.bit_depth])
+
+
+def finish_edit(
+    preset: Preset | None, chain: EffectChain | None, result: EditResult, source: Audio,
+    range_s: tuple[float, float] | None,
+) -> Rendered:
+    """The engine's edit `result` (mono takes at the recording's rate) → the takes to write,
+    as the daemon makes them (``bridge.render``): at the preset's [output] rate (else the
+    recording's), in the recording's channels with its own samples outside `range_s`, matched
+    to its loudness when [output] match_loudness is set, then the effect chain and the
+    clipping guard. `source`: the recording, a ``bridge.audio_io.Audio`` `(channels, frames)`.
+    Without a preset: the recording's rate, no loudness matching, 24-bit."""
+    from semanticaudio.bridge.job_settings import RenderSettings
+    from semanticaudio.bridge.render import edited_takes  # the daemon's step, not a copy
+
+    output = _output(preset)
+    settings = RenderSettings(  # the fields that shape the audio; the prompts were used already
+        target_prompt="", source_prompt=None, variations=int(result.waveforms.shape[0]),
+        bit_depth=output.bit_depth, match_loudness=output.match_loudness,
+        sample_rate_hz=output.sample_rate_hz, channels=None, range_s=range_s, sampler={},
+        preset=preset,
+    )
+    takes, rate = edited_takes(result, source, settings)
+    return Rendered(_finish(takes, rate, chain), rate, WAV_SUBTYPES[output.bit_depth])
+
+
+def _output(preset: Preset | None):
+    """The preset's [output] settings; without a preset, sa's own: the source's (or model's)
+    rate, the model's level, 24-bit."""
+    from semanticaudio.bridge.presets import OutputSettings
+
+    return preset.output if preset is not None else OutputSettings(match_loudness=False)
+
+
+def _finish(takes: list, rate: int, chain: EffectChain | None) -> list:
+    """The effect chain (at the rate written) and the clipping guard on every take, as the
+    daemon's ``Renderer._finish`` (whose chain step it calls); a frequency the chain tunes down
+    at this rate is noted on stderr."""
+    from semanticaudio.bridge import audio_io
+    from semanticaudio.bridge.protocol import ProtocolError
+    from semanticaudio.bridge.render import apply_chain
+
+    if chain is not None:
+        for setting in chain.lowered(rate):
+            print(f"note: effect chain: {setting.describe(rate)}", file=sys.stderr)
+    finished = []
+    for take in takes:
+        if chain is not None:
+            try:
+                take = apply_chain(chain, take, rate)
+            except ProtocolError as error:
+                raise ValueError(error.message) from None
+        finished.append(audio_io.prevent_clipping(take)[0])
+    return finished

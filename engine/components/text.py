@@ -6,6 +6,7 @@ safetensors only, and save both back with ``save_pretrained``.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import torch
@@ -17,11 +18,15 @@ from semanticaudio.engine.components.hub import (
     resolve_folder,
     transformers_convert_hint,
 )
+from semanticaudio.engine.errors import CheckpointError
 
 T5_PUBLISHED_ID = "google/flan-t5-large"  # the paper's Flan-T5-Large (1024-dim tokens)
 CLAP_PUBLISHED_ID = "laion/clap-htsat-unfused"  # a transformers CLAP; choose yours in the config
 TOKENIZER_FILES = ("tokenizer.json", "spiece.model", "vocab.json")
 REQUIRED_FILES = [SAFETENSORS_WEIGHTS, ("config.json",), TOKENIZER_FILES]
+# the tokenizer's JSON files that transformers may read, checked before it reads them
+TOKENIZER_JSON_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+                        "added_tokens.json", "vocab.json")
 
 
 class _PretrainedTextMixin:
@@ -57,13 +62,38 @@ class _PretrainedTextMixin:
         folder = resolve_folder(str(path_or_id), REQUIRED_FILES, convert_hint=convert)
         model_class = getattr(transformers, cls.model_class_name)
         model = load_transformers_model(model_class, folder)
-        tokenizer = transformers.AutoTokenizer.from_pretrained(folder, local_files_only=True)
-        return model, tokenizer
+        return model, _load_tokenizer(folder)
 
     def save_pretrained(self, folder: str | Path) -> None:
         """Write config.json, model.safetensors and the tokenizer files into ``folder``."""
         self.model.save_pretrained(folder)
         self.tokenizer.save_pretrained(folder)
+
+
+def _load_tokenizer(folder: Path):
+    """The tokenizer in ``folder``; a damaged tokenizer file is a CheckpointError naming it
+    (transformers would raise only "Expecting value: line 1 column 1 (char 0)")."""
+    import transformers
+
+    for name in TOKENIZER_JSON_FILES:
+        path = Path(folder) / name
+        if not path.is_file():
+            continue
+        try:
+            json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise CheckpointError(
+                f"{path} is not valid JSON ({error}); the tokenizer cannot be read: copy or "
+                "export that component again (its tokenizer files are written by "
+                "save_pretrained)"
+            ) from None
+    try:
+        return transformers.AutoTokenizer.from_pretrained(folder, local_files_only=True)
+    except Exception as error:  # a damaged tokenizer can make transformers raise almost anything
+        raise CheckpointError(
+            f"the tokenizer in {folder} cannot be loaded ({type(error).__name__}: {error}); "
+            "copy or export that component again"
+        ) from None
 
 
 class T5TokenEncoder(_PretrainedTextMixin, TokenTextEncoder):

@@ -47,3 +47,22 @@ def test_a_prompt_that_a_preset_makes_too_long_is_refused(library: PresetLibrary
     request = edit(half, half, "preset=weather-change")  # target = "{source} in {target}"
     assert "built by preset 'weather-change'" in refusal(resolve_edit, request, library)
 
+
+
+def test_a_presets_schedule_follows_steps_by_the_engines_one_rule(library: PresetLibrary) -> None:
+    """subject-replace edits steps 36 … 10 of 50. `steps` alone moves both in proportion; with
+    `n_max` given too, n_min follows and stays at most n_max (the old daemon rule gave n_min 4
+    above n_max 2, an edit that could not run), exactly as `sa edit --preset` does."""
+    preset = library.get("subject-replace")
+    alone = resolve_edit(edit("a dog barks", "a cat meows", "preset=subject-replace;steps=20"),
+                         library).sampler
+    assert (alone["num_steps"], alone["n_max"], alone["n_min"]) == (20, 14, 4)
+    both = resolve_edit(edit("a dog barks", "a cat meows",
+                             "preset=subject-replace;steps=20;n_max=2"), library).sampler
+    assert (both["n_max"], both["n_min"]) == (2, 2)
+    assert both["n_min"] == preset.flowedit.merged(num_steps=20, n_max=2).n_min
+    with pytest.raises(ProtocolError) as caught:
+        resolve_edit(edit("a dog barks", "a cat meows", "preset=subject-replace;n_min=40"),
+                     library)
+    assert caught.value.code is ErrorCode.BAD_OPTION
+    assert "preset 'subject-replace' cannot run with these options" in caught.value.message

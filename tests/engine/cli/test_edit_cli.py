@@ -1,0 +1,77 @@
+"""``sa edit`` keeps the recording: never overwritten, its channels and rate kept, its own
+samples outside --range, turned down rather than clipped."""
+
+import numpy as np
+import pytest
+import soundfile
+from semanticaudio.bridge.audio_io import PEAK_CEILING
+from semanticaudio.engine.cli import main
+
+from tests.engine.cli.helpers import QUICK, write_tones
+
+
+def test_variations_never_overwrite_the_input(tmp_path, model, capsys):
+    take = tmp_path / "take_v1.wav"
+    write_tones(take, (0.3,))
+    before = take.read_bytes()
+    code = main(["edit", str(take), "--target", "rain", "--variations", "2",
+                 "-o", str(tmp_path / "take.wav"), "--overwrite", *QUICK, *model])
+    assert code == 1 and take.read_bytes() == before
+    assert not (tmp_path / "take_v2.wav").exists()
+    err = capsys.readouterr().err
+    assert "is the input file" in err and "not even with --overwrite" in err
+
+
+@pytest.mark.parametrize("link", ["hard", "symbolic"])
+def test_a_link_to_the_input_is_the_input(tmp_path, model, no_model_load, capsys, link):
+    take = tmp_path / "take.wav"
+    write_tones(take, (0.3,))
+    other = tmp_path / "other.wav"
+    if link == "hard":
+        other.hardlink_to(take)
+    else:
+        other.symlink_to(take)
+    assert main(["edit", str(take), "--target", "rain", "-o", str(other), "--overwrite",
+                 *model]) == 1
+    assert "is the input file" in capsys.readouterr().err
+
+
+def test_a_stereo_region_edit_keeps_both_channels_untouched_outside_the_range(tmp_path, model,
+                                                                              capsys):
+    source = tmp_path / "stereo.wav"
+    rate = 22050
+    original = write_tones(source, (0.3, 0.2), sample_rate_hz=rate)  # (frames, 2), L != R
+    out = tmp_path / "edited.wav"
+    assert main(["edit", str(source), "--target", "rain", "--range", "0.25", "0.75",
+                 "-o", str(out), *QUICK, *model]) == 0
+    info = soundfile.info(str(out))
+    assert (info.channels, info.samplerate, info.frames) == (2, rate, len(original))
+    edited = soundfile.read(str(out), dtype="float32", always_2d=True)[0]
+    start, end = round(0.25 * rate), round(0.75 * rate)
+    assert np.array_equal(edited[:start], original[:start])
+    assert np.array_equal(edited[end:], original[end:])
+    assert not np.array_equal(edited[start:end], original[start:end])
+
+
+def test_a_whole_file_edit_puts_the_edit_in_every_channel(tmp_path, model, capsys):
+    source = tmp_path / "stereo.wav"
+    original = write_tones(source, (0.3, 0.2))
+    out = tmp_path / "edited.wav"
+    assert main(["edit", str(source), "--target", "rain", "-o", str(out), *QUICK, *model]) == 0
+    edited = soundfile.read(str(out), dtype="float32", always_2d=True)[0]
+    assert edited.shape == original.shape
+    assert np.array_equal(edited[:, 0], edited[:, 1])
+
+
+def test_float_input_over_full_scale_is_turned_down_not_clipped(tmp_path, model, capsys):
+    source = tmp_path / "loud.wav"
+    original = write_tones(source, (1.2,), subtype="FLOAT")[:, 0]  # peaks at +1.6 dBFS
+    out = tmp_path / "edited.wav"
+    assert main(["edit", str(source), "--target", "rain", "--range", "0.25", "0.75",
+                 "-o", str(out), *QUICK, *model]) == 0
+    edited = soundfile.read(str(out), dtype="float32")[0]
+    outside = np.r_[0:4000, 12000:16000]
+    peak = outside[np.argmax(np.abs(original[outside]))]
+    gain = edited[peak] / original[peak]  # one gain for the whole file, as the daemon applies
+    assert gain < 1.0 and np.abs(edited).max() <= PEAK_CEILING + 1e-6
+    np.testing.assert_allclose(edited[outside], original[outside] * gain, atol=1e-6)

@@ -1,0 +1,70 @@
+"""Options the engine would refuse are refused by ``sa`` in its own words (the option's name,
+the value, what is accepted), before the model loads where the model is not needed."""
+
+import pytest
+from semanticaudio.engine.cli import main
+from semanticaudio.engine.pipeline import Pipeline
+
+from tests.engine.cli.helpers import QUICK, write_tones
+
+
+@pytest.fixture
+def source(tmp_path):
+    path = tmp_path / "car.wav"
+    write_tones(path, (0.3,))
+    return path
+
+
+@pytest.mark.parametrize("count", ["0", "-1", "9"])
+@pytest.mark.parametrize("command", ["generate", "edit"])
+def test_variations_outside_one_to_the_pipelines_maximum_are_refused(
+        tmp_path, source, model, no_model_load, capsys, count, command):
+    head = ["generate", "rain"] if command == "generate" else ["edit", str(source), "--target",
+                                                               "rain"]
+    assert main([*head, "--variations", count, "-o", str(tmp_path / "o.wav"), *model]) == 1
+    assert Pipeline.max_variations == 8
+    assert (f"--variations must be a whole number from 1 to 8, got {count}"
+            in capsys.readouterr().err)
+    assert not list(tmp_path.glob("o*.wav"))
+
+
+@pytest.mark.parametrize(
+    ("command", "option", "value", "message"),
+    [
+        ("generate", "--synth-steps", "0", "--synth-steps must be a whole number from 1 to 1000"),
+        ("generate", "--steps", "0", "--steps must be a whole number from 1 to 1000, got 0"),
+        ("generate", "--cfg", "-1", "--cfg must be a number from 0.0 to 50.0, got -1"),
+        ("generate", "--duration", "99", "--duration must be from 0.5 to 30.0 seconds, got 99"),
+        ("edit", "--synth-steps", "0", "--synth-steps must be a whole number from 1 to 1000"),
+        ("edit", "--n-avg", "65", "--n-avg must be a whole number from 1 to 64, got 65"),
+        ("edit", "--target-cfg", "nan", "--target-cfg must be a number from 0.0 to 50.0"),
+    ],
+)
+def test_bad_numbers_name_their_option(tmp_path, source, model, no_model_load, capsys, command,
+                                       option, value, message):
+    head = ["generate", "rain"] if command == "generate" else ["edit", str(source), "--target",
+                                                               "rain"]
+    assert main([*head, option, value, "-o", str(tmp_path / "o.wav"), *model]) == 1
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_flowedit_settings_that_cannot_run_name_sa_options(tmp_path, source, model, capsys):
+    assert main(["edit", str(source), "--target", "rain", "--steps", "4", "--n-max", "3",
+                 "--n-min", "4", "-o", str(tmp_path / "o.wav"), *model]) == 1
+    err = capsys.readouterr().err
+    assert "0 ≤ --n-min ≤ --n-max ≤ --steps" in err and not (tmp_path / "o.wav").exists()
+
+
+def test_a_preset_asks_for_the_missing_caption_by_its_option(tmp_path, source, model,
+                                                             no_model_load, capsys):
+    out = ["-o", str(tmp_path / "o.wav"), *QUICK, *model]
+    assert main(["edit", str(source), "--preset", "weather-change", *out]) == 1
+    err = capsys.readouterr().err
+    assert "preset 'weather-change' needs --source" in err and "source_prompt" not in err
+
+    assert main(["edit", str(source), "--source", "a car passes by", "--preset",
+                 "sound-addition", *out]) == 1
+    err = capsys.readouterr().err
+    assert "preset 'sound-addition' needs --target" in err and "target_prompt" not in err
+    assert "the sound to add" in err  # the preset's own help for the field
