@@ -48,6 +48,10 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--n-min", type=int, help="final steps of plain target sampling (paper: 10)"
     )
     parser.add_argument("--n-avg", type=int, help="noise draws averaged per step")
+    parser.add_argument("--match-loudness", type=int, choices=(0, 1),
+                        help="1: scale the edit to the recording's level over the edited range, "
+                             "0: keep the model's level (default: the preset's, else 1, as "
+                             "sa-engine)")
     parser.add_argument("--source-cfg", type=float, help="source guidance (paper: 1)")
     parser.add_argument("--target-cfg", type=float, help="target guidance (paper: 5 to 7)")
     common.add_render_options(parser, run)
@@ -92,7 +96,8 @@ def run(args: argparse.Namespace) -> int:
         )
     # 3. Back to the recording's channels (its own samples outside the range) at the preset's
     #    [output] rate and loudness, effects, level: the daemon's steps (bridge/render.py).
-    rendered = preset_options.finish_edit(preset, chain, result, source, range_s)
+    match = None if args.match_loudness is None else bool(args.match_loudness)
+    rendered = preset_options.finish_edit(preset, chain, result, source, range_s, match)
     outputs.write_takes(paths, rendered.takes, rendered.sample_rate_hz, args.overwrite,
                         subtype=rendered.subtype)
     for path in paths:

@@ -128,21 +128,23 @@ def finish_generate(
 
 def finish_edit(
     preset: Preset | None, chain: EffectChain | None, result: EditResult, source: Audio,
-    range_s: tuple[float, float] | None,
+    range_s: tuple[float, float] | None, match_loudness: bool | None = None,
 ) -> Rendered:
     """The engine's edit `result` (mono takes at the recording's rate) → the takes to write,
     as the daemon makes them (``bridge.render``): at the preset's [output] rate (else the
     recording's), in the recording's channels with its own samples outside `range_s`, matched
-    to its loudness when [output] match_loudness is set, then the effect chain and the
-    clipping guard. `source`: the recording, a ``bridge.audio_io.Audio`` `(channels, frames)`.
-    Without a preset: the recording's rate, no loudness matching, 24-bit."""
+    to its loudness unless `match_loudness` (else the preset's [output], else the daemon's
+    default: on) says not, then the effect chain and the clipping guard. `source`: the
+    recording, a ``bridge.audio_io.Audio`` `(channels, frames)`. Without a preset: the
+    recording's rate, 24-bit."""
     from semanticaudio.bridge.job_settings import RenderSettings
     from semanticaudio.bridge.render import edited_takes  # the daemon's step, not a copy
 
     output = _output(preset)
     settings = RenderSettings(  # the fields that shape the audio; the prompts were used already
         target_prompt="", source_prompt=None, variations=int(result.waveforms.shape[0]),
-        bit_depth=output.bit_depth, match_loudness=output.match_loudness,
+        bit_depth=output.bit_depth,
+        match_loudness=output.match_loudness if match_loudness is None else match_loudness,
         sample_rate_hz=output.sample_rate_hz, channels=None, range_s=range_s, sampler={},
         preset=preset,
     )
@@ -151,11 +153,13 @@ def finish_edit(
 
 
 def _output(preset: Preset | None):
-    """The preset's [output] settings; without a preset, sa's own: the source's (or model's)
-    rate, the model's level, 24-bit."""
+    """The preset's [output] settings; without a preset, the daemon's defaults: the source's
+    (or the model's) rate, an edit at its source's loudness, 24-bit."""
+    from semanticaudio.bridge.job_settings import DEFAULT_MATCH_LOUDNESS
     from semanticaudio.bridge.presets import OutputSettings
 
-    return preset.output if preset is not None else OutputSettings(match_loudness=False)
+    return preset.output if preset is not None else OutputSettings(
+        match_loudness=DEFAULT_MATCH_LOUDNESS)
 
 
 def _finish(takes: list, rate: int, chain: EffectChain | None) -> list:

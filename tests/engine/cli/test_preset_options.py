@@ -212,3 +212,21 @@ def test_options_given_win_over_the_preset(user_presets):
 def test_an_impossible_schedule_is_refused_naming_the_preset(user_presets):
     with pytest.raises(ValueError, match=r"preset 'subject-replace'.*cannot run"):
         apply_preset(_edit_args(n_max=60), "edit")
+
+
+def test_without_a_preset_an_edit_sits_at_its_sources_level_as_the_daemons_do(
+    tiny_checkpoint_dir, tmp_path
+):
+    """sa-engine matches an edit's loudness unless told not to (match_loudness=0); so does
+    `sa edit`, and --match-loudness 0 keeps the model's own level."""
+    source = _quiet_source(tmp_path / "quiet.wav")
+    levels = {}
+    for setting in ("default", "0"):
+        out = tmp_path / f"{setting}.wav"
+        flag = [] if setting == "default" else ["--match-loudness", setting]
+        assert main(["edit", str(tmp_path / "quiet.wav"), "--source", "a tone", "--target",
+                     "rain falls", "--seed", "1", "--synth-steps", "2", "-o", str(out),
+                     "--model", str(tiny_checkpoint_dir), *flag]) == 0
+        levels[setting] = _level_db(soundfile.read(str(out), dtype="float32")[0])
+    assert levels["default"] == pytest.approx(_level_db(source), abs=0.1)
+    assert abs(levels["0"] - _level_db(source)) > 1.0
