@@ -156,7 +156,7 @@ class Renderer:
             source = _read_source(info, request)
         with timings.stage("resample"):
             model_rate = int(self.pipeline.sample_rate_hz)
-            model_in = _model_input(source, request.length_s, model_rate)
+            model_in = model_input(source, request.length_s, model_rate)
         # 3. The model. The engine measures the range against the audio it is given, so the
         #    range's end is held inside it (length_s itself may have rounded to a sample more).
         range_s = settings.range_s
@@ -241,7 +241,7 @@ def _read_source(info: AudioInfo, request: EditRequest) -> Audio:
         raise ProtocolError(ErrorCode.BAD_AUDIO, str(exc)) from None
 
 
-def _model_input(source: Audio, length_s: float, model_rate: int) -> np.ndarray:
+def model_input(source: Audio, length_s: float, model_rate: int) -> np.ndarray:
     """The region in mono at the model's rate, `(frames,)`, lasting at least `length_s`.
 
     Rounding to whole frames twice (the file's rate, then the model's) can leave it a sample

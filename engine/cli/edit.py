@@ -61,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
     import torch
     from semanticaudio.bridge import audio_io
+    from semanticaudio.bridge.render import model_input
 
     # 1. Everything that can be refused is refused before the model loads.
     source = read_source(Path(args.input))
@@ -76,13 +77,19 @@ def run(args: argparse.Namespace) -> int:
     # 2. The model edits the mono mixdown.
     pipeline = common.load(args)
     _check_flowedit(pipeline, args)
+    # The recording at the model's rate, as sa-engine hands it over (bridge/render.py), so that
+    # both give the same edit; the range held inside that audio (it may be a sample shorter).
+    model_rate = int(pipeline.sample_rate_hz)
+    model_in = model_input(source, len(mono) / source.sample_rate_hz, model_rate)
+    model_range = None if range_s is None else (
+        range_s[0], min(range_s[1], model_in.shape[0] / model_rate))
     with common.progress_bar("edit") as progress:
         result = pipeline.edit(
-            torch.from_numpy(np.ascontiguousarray(mono)),
-            source.sample_rate_hz,
+            torch.from_numpy(np.ascontiguousarray(model_in)),
+            model_rate,
             args.target,
             args.source or None,
-            range_s=range_s,
+            range_s=model_range,
             seed=args.seed,
             variations=args.variations or 1,
             num_steps=args.steps,

@@ -230,3 +230,25 @@ def test_without_a_preset_an_edit_sits_at_its_sources_level_as_the_daemons_do(
         levels[setting] = _level_db(soundfile.read(str(out), dtype="float32")[0])
     assert levels["default"] == pytest.approx(_level_db(source), abs=0.1)
     assert abs(levels["0"] - _level_db(source)) > 1.0
+
+
+def test_an_edit_of_a_44k_stereo_recording_gives_the_daemons_file(
+    tiny_checkpoint_dir, tiny_pipeline, tmp_path
+):
+    """No preset, a region: `sa edit` hands the model the recording at the model's rate as
+    sa-engine does, so the two front doors write the same samples."""
+    _quiet_source(tmp_path / "stereo.wav", channels=2, rate=44100)
+    out = tmp_path / "cli.wav"
+    assert main(["edit", str(tmp_path / "stereo.wav"), "--source", "a tone", "--target",
+                 "rain falls", "--seed", "1", "--synth-steps", "2", "--range", "0.2", "0.8",
+                 "-o", str(out), "--model", str(tiny_checkpoint_dir)]) == 0
+    daemon_dir = tmp_path / "daemon"
+    daemon_dir.mkdir()
+    request = decode_request("/sa/edit", ["e1", 9000, str(tmp_path / "stereo.wav"), 0.0, 1.0,
+                                          "a tone", "rain falls", str(daemon_dir),
+                                          "seed=1;synth_steps=2;range=0.2:0.8"])
+    hooks = JobHooks(lambda fraction, stage: None, lambda: False)
+    (path,) = Renderer(tiny_pipeline).render(request, hooks).paths
+    daemon, cli = soundfile.read(str(path))[0], soundfile.read(str(out))[0]
+    assert cli.shape == daemon.shape == (44100, 2)
+    np.testing.assert_allclose(cli, daemon, atol=2e-7)  # one 24-bit step
