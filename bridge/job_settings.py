@@ -18,6 +18,7 @@ from semanticaudio.bridge.protocol import (
     JobOptions,
     ProtocolError,
 )
+from semanticaudio.engine.limits import MAX_PROMPT_CHARS
 
 DEFAULT_BIT_DEPTH = 24
 DEFAULT_MATCH_LOUDNESS = True  # an edited region should sit at the level of what it replaces
@@ -87,9 +88,6 @@ def _fill(preset: Preset | None, source: str | None, target: str) -> tuple[str |
 def _check_prompt_length(prompt: str, what: str) -> None:
     """The engine refuses prompts over its MAX_PROMPT_CHARS; refuse them before the job is
     queued. `what` names the prompt; a preset's template may have made it longer."""
-    # Imported here: engine.validation imports torch, which `sa-engine --help` and sa-client
-    # must not pay for (the daemon has loaded it long before its first request).
-    from semanticaudio.engine.validation import MAX_PROMPT_CHARS
 
     if len(prompt) > MAX_PROMPT_CHARS:
         raise ProtocolError(

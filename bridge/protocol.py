@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from pythonosc.osc_message_builder import OscMessageBuilder
-from semanticaudio.engine.config import MAX_N_AVG
+from semanticaudio.engine.limits import MAX_GUIDANCE, MAX_N_AVG, MAX_STEPS, MAX_VARIATIONS
 
 PROTOCOL_VERSION = "1"
 DEFAULT_HOST = "127.0.0.1"
@@ -117,23 +117,25 @@ class OptionSpec:
 _EDIT = ("edit",)
 OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("seed", "int", "seed", 0, 2**63 - 1, help="random seed; same seed, same audio"),
-    OptionSpec("steps", "int", "num_steps", 1, 1000, help="planner sampling steps"),
-    OptionSpec("cfg", "float", "guidance", 0.0, 50.0,
+    OptionSpec("steps", "int", "num_steps", 1, MAX_STEPS, help="planner sampling steps"),
+    OptionSpec("cfg", "float", "guidance", 0.0, MAX_GUIDANCE,
                help="classifier-free guidance (edit: the target prompt's guidance)"),
-    OptionSpec("synth_steps", "int", "synth_steps", 1, 1000, help="synthesizer sampling steps"),
-    OptionSpec("variations", "int", "variations", 1, 8, help="files to render, each its own seed"),
+    OptionSpec("synth_steps", "int", "synth_steps", 1, MAX_STEPS,
+               help="synthesizer sampling steps"),
+    OptionSpec("variations", "int", "variations", 1, MAX_VARIATIONS,
+               help="files to render, each its own seed"),
     OptionSpec("preset", "str", "preset", help="a preset name from /sa/presets"),
     OptionSpec("sample_rate", "int", "sample_rate_hz", 8000, 192000,
                help="output rate in Hz (default: the source's rate; generate: the model's)"),
     OptionSpec("bit_depth", "choice", "bit_depth", choices=(16, 24, 32),
                help="WAV sample format: 16/24-bit integer or 32-bit float (default 24)"),
-    OptionSpec("n_max", "int", "n_max", 0, 1000, applies_to=_EDIT,
+    OptionSpec("n_max", "int", "n_max", 0, MAX_STEPS, applies_to=_EDIT,
                help="FlowEdit: first step edited (larger = stronger edit)"),
-    OptionSpec("n_min", "int", "n_min", 0, 1000, applies_to=_EDIT,
+    OptionSpec("n_min", "int", "n_min", 0, MAX_STEPS, applies_to=_EDIT,
                help="FlowEdit: last step edited"),
     OptionSpec("n_avg", "int", "n_avg", 1, MAX_N_AVG, applies_to=_EDIT,
                help="FlowEdit: noise draws averaged per step"),
-    OptionSpec("source_cfg", "float", "source_guidance", 0.0, 50.0, applies_to=_EDIT,
+    OptionSpec("source_cfg", "float", "source_guidance", 0.0, MAX_GUIDANCE, applies_to=_EDIT,
                help="FlowEdit: guidance of the source prompt"),
     OptionSpec("range", "range", "range_s", applies_to=_EDIT,
                help="A:B seconds relative to start_s; only this part is edited"),

@@ -11,6 +11,8 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
+from semanticaudio.engine.limits import MAX_N_AVG
+
 ModelType = Literal["semanticaudio", "base"]
 HeadKind = Literal["mlp", "linear", "none"]
 
@@ -88,11 +90,6 @@ class SamplingConfig:
     def text_guidance(self, two_stage: bool) -> float:
         """The default text guidance of a two-stage or a Base model."""
         return getattr(self, self.guidance_field(two_stage))
-
-
-# FlowEdit batches its noise draws: each costs a model pass per step, and beyond a few dozen the
-# average no longer changes (the daemon's protocol takes the same range).
-MAX_N_AVG = 64
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from semanticaudio.engine.components.waveform import remove_dc
 from semanticaudio.engine.config import FlowEditConfig
 from semanticaudio.engine.errors import EngineError
 from semanticaudio.engine.flowedit import EditConditions, flow_edit
+from semanticaudio.engine.limits import MAX_DURATION_S, MAX_VARIATIONS, MIN_DURATION_S
 from semanticaudio.engine.models.dit import DiT
 from semanticaudio.engine.sampling import (
     CancelFn,
@@ -66,9 +67,9 @@ class EditResult(GenerationResult):
 class Pipeline:
     """Runs one checkpoint on one device. Holds no per-request state."""
 
-    min_duration_s = 0.5
-    max_duration_s = 30.0
-    max_variations = 8
+    min_duration_s = MIN_DURATION_S
+    max_duration_s = MAX_DURATION_S
+    max_variations = MAX_VARIATIONS
 
     def __init__(
         self, checkpoint: Checkpoint, device: torch.device, dtype: torch.dtype, model_name: str

@@ -6,10 +6,7 @@ import math
 
 import torch
 from semanticaudio.engine.errors import EngineError
-
-MAX_PROMPT_CHARS = 1000
-MAX_STEPS = 1000
-MAX_GUIDANCE = 50.0
+from semanticaudio.engine.limits import MAX_GUIDANCE, MAX_PROMPT_CHARS, MAX_STEPS
 
 
 def check_prompt(prompt: object) -> str:

@@ -23,6 +23,12 @@ from semanticaudio.bridge.presets.schema import (
     Problem,
     PromptTemplates,
 )
+from semanticaudio.engine.limits import (
+    MAX_DURATION_S,
+    MAX_STEPS,
+    MAX_VARIATIONS,
+    MIN_DURATION_S,
+)
 
 TOP_KEYS = (
     "schema_version",
@@ -254,7 +260,7 @@ def _string_table(
 def _flowedit(table: dict[str, Any], reader: Reader) -> FlowEditSettings:
     reader.unknown_keys(table, FLOWEDIT_KEYS, "flowedit")
     base, p = FlowEditSettings(), "flowedit"
-    num_steps = reader.integer(table, "num_steps", p, base.num_steps, 1, 1000)
+    num_steps = reader.integer(table, "num_steps", p, base.num_steps, 1, MAX_STEPS)
     n_max = reader.integer(table, "n_max", p, base.n_max, 1, num_steps)
     n_min = reader.integer(table, "n_min", p, base.n_min, 0, num_steps)
     if n_min >= n_max:
@@ -279,21 +285,17 @@ def _flowedit(table: dict[str, Any], reader: Reader) -> FlowEditSettings:
 
 
 def _generation(table: dict[str, Any], reader: Reader) -> GenerationSettings:
-    # The pipeline's own limits, so a preset that checks out can run. Imported here: the engine
-    # imports torch, which reading edit presets alone need not pay for.
-    from semanticaudio.engine.pipeline import Pipeline
-
+    # The engine's own limits, so a preset that checks out can run.
     reader.unknown_keys(table, GENERATION_KEYS, "generation")
     base, p = GenerationSettings(), "generation"
     return GenerationSettings(
         duration_s=reader.number(
-            table, "duration_s", p, base.duration_s, Pipeline.min_duration_s,
-            Pipeline.max_duration_s,
+            table, "duration_s", p, base.duration_s, MIN_DURATION_S, MAX_DURATION_S,
         ),
-        num_steps=reader.integer(table, "num_steps", p, base.num_steps, 1, 1000),
+        num_steps=reader.integer(table, "num_steps", p, base.num_steps, 1, MAX_STEPS),
         guidance=reader.number(table, "guidance", p, base.guidance, 0.0, MAX_GUIDANCE),
         variations=reader.integer(
-            table, "variations", p, base.variations, 1, Pipeline.max_variations
+            table, "variations", p, base.variations, 1, MAX_VARIATIONS
         ),
     )
 

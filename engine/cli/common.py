@@ -127,22 +127,20 @@ def _caption_message(preset, kind: str, needed: list[str]) -> str:
 def check_options(args: argparse.Namespace) -> None:
     """Refuse, before the model loads, numbers the engine would refuse after loading it, naming
     the option (the engine's own message names its argument, e.g. ``steps``)."""
-    from semanticaudio.engine.config import MAX_N_AVG
-    from semanticaudio.engine.pipeline import Pipeline
-    from semanticaudio.engine.validation import MAX_GUIDANCE, MAX_STEPS
+    from semanticaudio.engine import limits as engine
 
     # option → (lowest, highest, whole number?): the engine's own limits
     limits = {
-        "variations": (1, Pipeline.max_variations, True),
-        "steps": (1, MAX_STEPS, True),
-        "synth_steps": (1, MAX_STEPS, True),
-        "n_max": (0, MAX_STEPS, True),
-        "n_min": (0, MAX_STEPS, True),
-        "n_avg": (1, MAX_N_AVG, True),
-        "cfg": (0.0, MAX_GUIDANCE, False),
-        "source_cfg": (0.0, MAX_GUIDANCE, False),
-        "target_cfg": (0.0, MAX_GUIDANCE, False),
-        "duration": (Pipeline.min_duration_s, Pipeline.max_duration_s, False),
+        "variations": (1, engine.MAX_VARIATIONS, True),
+        "steps": (1, engine.MAX_STEPS, True),
+        "synth_steps": (1, engine.MAX_STEPS, True),
+        "n_max": (0, engine.MAX_STEPS, True),
+        "n_min": (0, engine.MAX_STEPS, True),
+        "n_avg": (1, engine.MAX_N_AVG, True),
+        "cfg": (0.0, engine.MAX_GUIDANCE, False),
+        "source_cfg": (0.0, engine.MAX_GUIDANCE, False),
+        "target_cfg": (0.0, engine.MAX_GUIDANCE, False),
+        "duration": (engine.MIN_DURATION_S, engine.MAX_DURATION_S, False),
     }
     for name, (lowest, highest, whole) in limits.items():
         value = getattr(args, name, None)

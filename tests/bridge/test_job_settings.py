@@ -6,7 +6,7 @@ import pytest
 from semanticaudio.bridge.job_settings import resolve_edit, resolve_generate
 from semanticaudio.bridge.presets import PresetLibrary
 from semanticaudio.bridge.protocol import ErrorCode, ProtocolError, decode_request
-from semanticaudio.engine.validation import MAX_PROMPT_CHARS
+from semanticaudio.engine.limits import MAX_PROMPT_CHARS
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,8 @@
 engine, the daemon and the presets."""
 
 import pytest
-from semanticaudio.engine.config import MAX_N_AVG, FlowEditConfig
+from semanticaudio.engine.config import FlowEditConfig
+from semanticaudio.engine.limits import MAX_N_AVG
 
 PAPER = FlowEditConfig()  # 50 steps, n_max 35, n_min 10
 
@@ -27,3 +28,16 @@ def test_what_the_request_gives_is_kept_and_none_means_the_default():
 def test_inconsistent_settings_are_refused(overrides):
     with pytest.raises(ValueError, match=r"n_min|n_avg"):
         PAPER.with_overrides(**overrides)
+
+
+def test_the_limits_load_without_torch_for_the_client_and_the_presets():
+    """sa-client, the protocol and the preset loader check requests against the engine's limits
+    (engine/limits.py) without loading torch: `sa presets list` and `sa-client` stay quick."""
+    import subprocess
+    import sys
+
+    code = ("import sys; import semanticaudio.bridge.client, semanticaudio.bridge.presets.loader, "
+            "semanticaudio.bridge.job_settings; print('torch' in sys.modules)")
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True).stdout.strip()
+    assert shown == "False"
