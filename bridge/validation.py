@@ -13,6 +13,7 @@ from semanticaudio.bridge.audio_io import AudioError, AudioInfo, frames_for, pro
 from semanticaudio.bridge.output import check_writable, file_kind, os_reason
 from semanticaudio.bridge.protocol import EditRequest, ErrorCode, GenerateRequest, ProtocolError
 from semanticaudio.engine.config import FlowEditConfig
+from semanticaudio.engine.limits import MAX_DURATION_S, MIN_DURATION_S
 
 REGION_TOLERANCE_S = 0.001  # a region may end this far past the file's end (DAW rounding)
 # A job's output, counted as frames × channels × variations: 30 s of 8 stereo variations at
@@ -27,8 +28,8 @@ SHOWN_PATH_CHARS = 160  # a path quoted in an error message is cut here
 class Limits:
     """Bounds on what a job may ask for; the daemon fills them from the loaded pipeline."""
 
-    min_duration_s: float = 0.5
-    max_duration_s: float = 30.0
+    min_duration_s: float = MIN_DURATION_S
+    max_duration_s: float = MAX_DURATION_S
     max_preview_s: float = 600.0
 
 
