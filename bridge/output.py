@@ -34,7 +34,8 @@ def output_stem(kind: str, prompt: str, job_id: str) -> str:
     return f"sa_{kind}_{slugify(prompt)}_{job_id}"
 
 
-def _fsync(path: Path) -> None:
+def fsync_file(path: Path) -> None:
+    """Flush a written file to disk before it gets its final name."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -42,8 +43,9 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _claim(temp: Path, final: Path) -> bool:
-    """Give the finished `temp` the name `final` unless it exists. True when it did."""
+def claim_name(temp: Path, final: Path) -> bool:
+    """Give the finished `temp` the name `final` unless something has that name. True when it
+    did (`temp` is then gone); False leaves `temp` as it was."""
     try:
         os.link(temp, final)
     except FileExistsError:
@@ -114,10 +116,10 @@ def write_new_file(out_dir: Path, stem: str, suffix: str, write: Callable[[Path]
     os.close(os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
     try:
         write(temp)
-        _fsync(temp)
+        fsync_file(temp)
         for attempt in range(1, MAX_NAME_TRIES + 1):
             final = out_dir / (stem + (f"-{attempt}" if attempt > 1 else "") + suffix)
-            if _claim(temp, final):
+            if claim_name(temp, final):
                 return final
         raise FileExistsError(f"{out_dir} already holds {stem}{suffix} and {MAX_NAME_TRIES} more")
     finally:

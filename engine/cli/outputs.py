@@ -17,7 +17,13 @@ import secrets
 import stat
 from pathlib import Path
 
-from semanticaudio.bridge.output import check_writable, file_kind, os_reason
+from semanticaudio.bridge.output import (
+    check_writable,
+    claim_name,
+    file_kind,
+    fsync_file,
+    os_reason,
+)
 
 OUTPUT_SUFFIX = ".wav"
 SUBTYPE = "PCM_24"  # what the daemon writes by default (job_settings.DEFAULT_BIT_DEPTH)
@@ -167,11 +173,7 @@ def _write_temporary(path: Path, take, sample_rate_hz: int, subtype: str) -> Pat
     try:
         frames = np.ascontiguousarray(np.asarray(take, dtype=np.float32).T)  # (frames, channels)
         soundfile.write(str(temp), frames, sample_rate_hz, subtype=subtype, format="WAV")
-        descriptor = os.open(temp, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
+        fsync_file(temp)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
@@ -180,28 +182,13 @@ def _write_temporary(path: Path, take, sample_rate_hz: int, subtype: str) -> Pat
 
 def _publish(temp: Path, path: Path, overwrite: bool) -> None:
     """Give the finished `temp` the name `path`; without --overwrite, never replace a file
-    that appeared while the model ran (a hard link fails where a rename would replace)."""
+    that appeared while the model ran (the daemon's ``claim_name``)."""
     if overwrite:
         temp.replace(path)  # a folder that appeared meanwhile: IsADirectoryError
-        return
-    try:
-        path.hardlink_to(temp)
-    except FileExistsError:
+    elif not claim_name(temp, path):
         raise OutputError(
             f"{path} appeared while sa was rendering; choose another name or pass --overwrite"
-        ) from None
-    except OSError as error:
-        if error.errno not in (errno.EPERM, errno.EXDEV, errno.ENOTSUP, errno.EOPNOTSUPP):
-            raise
-        # no hard links here (FAT, some network shares): reserve the name, then replace it
-        try:
-            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
-        except FileExistsError:
-            raise OutputError(
-                f"{path} appeared while sa was rendering; choose another name or pass "
-                "--overwrite"
-            ) from None
-        temp.replace(path)
+        )
 
 
 def _remove(paths: list[Path]) -> None:
