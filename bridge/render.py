@@ -128,13 +128,9 @@ class Renderer:
                 progress=hooks.progress, should_cancel=hooks.should_cancel, **settings.sampler,
             )
         # 3. Model rate → output rate and channels.
-        model_rate = int(result.sample_rate_hz)
-        out_rate = settings.sample_rate_hz or model_rate
-        takes = []
+        out_rate = settings.sample_rate_hz or int(result.sample_rate_hz)
         with timings.stage("resample"):
-            for wave in numpy_takes(result.waveforms):
-                resampled = audio_io.resample(wave[None], model_rate, out_rate)[0]
-                takes.append(audio_io.to_channels(resampled, settings.channels or 1))
+            takes = generated_takes(result, out_rate, settings.channels or 1)
         # 4. Effects, level, files.
         takes = self._finish(takes, out_rate, chain, timings)
         stem = output_stem("gen", request.prompt, request.job_id)
@@ -251,6 +247,14 @@ def model_input(source: Audio, length_s: float, model_rate: int) -> np.ndarray:
     model_in = audio_io.resample(mono[None], source.sample_rate_hz, model_rate)
     frames = max(model_in.shape[1], audio_io.frames_covering(length_s, model_rate))
     return audio_io.fit_length(model_in, frames)[0]
+
+
+def generated_takes(result: Any, out_rate: int, channels: int) -> list[np.ndarray]:
+    """Model output → `(channels, frames)` takes at `out_rate`, the same sound in every
+    channel."""
+    model_rate = int(result.sample_rate_hz)
+    return [audio_io.to_channels(audio_io.resample(wave[None], model_rate, out_rate)[0], channels)
+            for wave in numpy_takes(result.waveforms)]
 
 
 def edited_takes(

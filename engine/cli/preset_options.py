@@ -115,14 +115,11 @@ def finish_generate(
     """The engine's generation `result` (mono takes at the model's rate) → the takes to write,
     as the daemon makes them: at the preset's [output] rate (else the model's), mono, then
     the effect chain and the clipping guard."""
-    from semanticaudio.bridge import audio_io
-    from semanticaudio.bridge.render import numpy_takes
+    from semanticaudio.bridge.render import generated_takes  # the daemon's step, not a copy
 
     output = _output(preset)
-    model_rate = int(result.sample_rate_hz)
-    rate = output.sample_rate_hz or model_rate
-    takes = [audio_io.to_channels(audio_io.resample(wave[None], model_rate, rate)[0], 1)
-             for wave in numpy_takes(result.waveforms)]
+    rate = output.sample_rate_hz or int(result.sample_rate_hz)
+    takes = generated_takes(result, rate, channels=1)
     return Rendered(_finish(takes, rate, chain), rate, WAV_SUBTYPES[output.bit_depth])
 
 
@@ -130,7 +127,7 @@ def finish_edit(
     preset: Preset | None, chain: EffectChain | None, result: EditResult, source: Audio,
     range_s: tuple[float, float] | None, match_loudness: bool | None = None,
 ) -> Rendered:
-    """The engine's edit `result` (mono takes at the recording's rate) → the takes to write,
+    """The engine's edit `result` (mono takes at the model's rate) → the takes to write,
     as the daemon makes them (``bridge.render``): at the preset's [output] rate (else the
     recording's), in the recording's channels with its own samples outside `range_s`, matched
     to its loudness unless `match_loudness` (else the preset's [output], else the daemon's
