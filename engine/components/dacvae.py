@@ -26,11 +26,13 @@ from semanticaudio.engine.components.base import AcousticCodec
 from semanticaudio.engine.components.hub import (
     SAFETENSORS_WEIGHTS,
     IncompatibleWeightsError,
+    read_json_table,
     resolve_folder,
 )
 from semanticaudio.engine.components.sine_bank import SineBank, SineBankConfig
 from semanticaudio.engine.components.waveform import check_mono, pad_to_hop
 from semanticaudio.engine.config import from_dict
+from semanticaudio.engine.errors import CheckpointError
 from semanticaudio.engine.features.files import load_safetensors
 from torch import nn
 
@@ -277,8 +279,13 @@ def _read_config(folder: Path) -> DacVaeConfig:
     path = folder / "config.json"
     if not path.is_file():
         return DacVaeConfig()
-    entry = json.loads(path.read_text()).get("dacvae")
-    return DacVaeConfig() if entry is None else DacVaeConfig.from_dict(entry)
+    entry = read_json_table(path).get("dacvae")
+    if entry is None:
+        return DacVaeConfig()
+    try:
+        return DacVaeConfig.from_dict(entry)
+    except (TypeError, ValueError) as error:
+        raise CheckpointError(f"{path}: its 'dacvae' settings are not usable: {error}") from None
 
 
 def _key_differences(model: nn.Module, state: dict) -> tuple[list[str], list[str]]:

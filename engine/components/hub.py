@@ -8,6 +8,7 @@ absent the error says which ones, where they were looked for, and how to provide
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 from collections.abc import Sequence
@@ -68,14 +69,20 @@ def download_hint(path_or_id: str, files: Sequence[str]) -> str:
     )
 
 
-def transformers_convert_hint(path_or_id: str, model_class_name: str) -> str:
-    """How to turn a pickle-only transformers repository into safetensors, once, elsewhere."""
+def transformers_convert_hint(
+    path_or_id: str, model_class_name: str, companion_class_name: str = "AutoTokenizer"
+) -> str:
+    """How to turn a pickle-only transformers repository into safetensors, once, elsewhere.
+
+    ``companion_class_name`` saves what the loader needs beside the weights: the tokenizer of a
+    text encoder, the feature extractor (``AutoFeatureExtractor``) of an audio encoder.
+    """
     repo = path_or_id.partition("@")[0] if looks_like_hub_id(path_or_id) else "<org>/<model>"
     return (
         "convert it once on a trusted, connected machine: `python -c \"import transformers as t; "
         f"t.{model_class_name}.from_pretrained('{repo}').save_pretrained('out'); "
-        f"t.AutoTokenizer.from_pretrained('{repo}').save_pretrained('out')\"` and pass the "
-        "folder 'out' (or download the repository's safetensors pull request, "
+        f"t.{companion_class_name}.from_pretrained('{repo}').save_pretrained('out')\"` and pass "
+        "the folder 'out' (or download the repository's safetensors pull request, "
         f"`{repo}@refs/pr/<n>`)"
     )
 
@@ -109,6 +116,12 @@ def _locate(
     local = Path(path_or_id).expanduser()
     if local.is_dir():
         return local, [str(local.resolve())]
+    names = [" or ".join(group) for group in required]
+    if local.is_file():  # e.g. the weights file itself: say which folder to pass instead
+        file = local.resolve()
+        where = f"{file} (a file: pass the folder that holds it, {file.parent})"
+        raise MissingWeightsError(path_or_id, names, [where],
+                                  hint or download_hint(path_or_id, names))
     if looks_like_hub_id(path_or_id):
         snapshot = _cached_snapshot(path_or_id)
         if snapshot is not None:
@@ -116,10 +129,26 @@ def _locate(
         searched = [f"{local.resolve()} (no such folder)", str(_repo_cache_folder(path_or_id))]
     else:
         searched = [f"{local.resolve()} (no such folder)"]
-    names = [" or ".join(group) for group in required]
     raise MissingWeightsError(
         path_or_id, names, searched, hint or download_hint(path_or_id, names)
     )
+
+
+def read_json_table(path: Path) -> dict:
+    """The JSON object in ``path``; a damaged or non-object file is a CheckpointError naming it
+    (``json`` alone would say only "Expecting value: line 1 column 1 (char 0)")."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise CheckpointError(
+            f"{path} is not valid JSON ({error}); copy or export that component again"
+        ) from None
+    if not isinstance(data, dict):
+        raise CheckpointError(
+            f"{path} must hold a JSON object of settings, got a {type(data).__name__}; copy or "
+            "export that component again"
+        )
+    return data
 
 
 def _repo_cache_folder(hub_id: str) -> Path:

@@ -17,6 +17,7 @@ from semanticaudio.engine.components.base import SemanticEncoder
 from semanticaudio.engine.components.hub import (
     SAFETENSORS_WEIGHTS,
     load_transformers_model,
+    read_json_table,
     resolve_folder,
     transformers_convert_hint,
 )
@@ -63,7 +64,8 @@ class PeAudioFrameEncoder(SemanticEncoder):
         from transformers import PeAudioFrameLevelModel
 
         required = [SAFETENSORS_WEIGHTS, ("config.json",), PROCESSOR_FILES]
-        convert = transformers_convert_hint(str(path_or_id), "PeAudioFrameLevelModel")
+        convert = transformers_convert_hint(str(path_or_id), "PeAudioFrameLevelModel",
+                                            "AutoFeatureExtractor")  # the rate and hop
         folder = resolve_folder(str(path_or_id), required, convert_hint=convert)
         model = load_transformers_model(PeAudioFrameLevelModel, folder)
         sample_rate_hz = _read_sample_rate(folder, model)
@@ -129,9 +131,9 @@ def _tiny_audio_config(ratios: list[int], sample_rate_hz: int) -> dict:
 def _read_sample_rate(folder: Path, model) -> int:
     """The feature extractor's sampling rate; its hop must be the model's front-end hop."""
     path = next(folder / name for name in PROCESSOR_FILES if (folder / name).is_file())
-    settings = json.loads(path.read_text())
+    settings = read_json_table(path)
     settings = settings.get("feature_extractor", settings)  # processor files nest it
-    if "sampling_rate" not in settings:
+    if not isinstance(settings, dict) or "sampling_rate" not in settings:
         raise ValueError(f"{path} has no 'sampling_rate' entry for the feature extractor")
     model_hop = int(model.config.audio_config.dac_config.hop_length)
     if int(settings.get("hop_length", model_hop)) != model_hop:

@@ -5,9 +5,13 @@ Each role (``codec``, ``semantic_encoder``, ``text_global``, ``text_tokens``) ha
     "codec": {"kind": "dacvae", "path": "codec"}
 
 ``path`` is a folder relative to the checkpoint, an absolute folder, or a model-hub id (looked up
-in the local hub cache only; nothing is downloaded at run time). Every kind is a class with
-``from_pretrained(path_or_id) -> instance`` and ``save_pretrained(folder)`` writing safetensors,
-and a ``build_tiny(seed)`` classmethod used by tests and ``sa init-tiny``.
+in the local hub cache only; nothing is downloaded at run time). A relative path is only ever read
+inside the checkpoint, never from the working folder: a checkpoint that lost a component's folder
+is reported as such instead of loading whatever folder of that name the caller stands in.
+
+Every kind is a class with ``from_pretrained(path_or_id) -> instance`` and
+``save_pretrained(folder)`` writing safetensors, and a ``build_tiny(seed)`` classmethod used by
+tests and ``sa init-tiny``.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import importlib
 from pathlib import Path
 from typing import Any
 
+from semanticaudio.engine.components.hub import looks_like_hub_id
 from torch import nn
 
 ROLES = ("codec", "semantic_encoder", "text_global", "text_tokens")
@@ -56,10 +61,24 @@ def load_component(role: str, spec: dict[str, Any], checkpoint_dir: Path | None)
         kind, path = spec["kind"], spec["path"]
     except KeyError as missing:
         raise ValueError(f"component {role!r} needs a {missing} entry, got {spec}") from None
+    if not isinstance(path, str) or not path:
+        raise ValueError(
+            f"component {role!r} needs 'path' to be a folder or a model-hub id (a non-empty "
+            f"string), got {path!r}"
+        )
     cls = component_class(kind)
-    if checkpoint_dir is not None and (checkpoint_dir / path).exists():
-        path = str(checkpoint_dir / path)
-    return cls.from_pretrained(path)
+    return cls.from_pretrained(_source(path, checkpoint_dir))
+
+
+def _source(path: str, checkpoint_dir: Path | None) -> str:
+    """What ``from_pretrained`` gets for ``path``: the folder inside the checkpoint when it is
+    there or when ``path`` can only be a relative folder; an absolute folder or a hub id as is."""
+    if checkpoint_dir is None:
+        return path
+    inside = checkpoint_dir / path
+    if inside.exists() or not (Path(path).expanduser().is_absolute() or looks_like_hub_id(path)):
+        return str(inside)
+    return path
 
 
 def save_component(component: nn.Module, role: str, checkpoint_dir: Path) -> dict[str, Any]:

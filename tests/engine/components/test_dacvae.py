@@ -8,6 +8,7 @@ import torch
 from safetensors.torch import load_file, save_file
 from semanticaudio.engine.components.dacvae import DacVae, DacVaeConfig
 from semanticaudio.engine.components.hub import IncompatibleWeightsError, MissingWeightsError
+from semanticaudio.engine.errors import CheckpointError
 
 LAYOUT = Path(__file__).parent / "data" / "dacvae_published_layout.json"
 
@@ -112,3 +113,19 @@ def test_weights_of_another_layout_are_refused_by_name(codec, tmp_path):
     save_file(state, tmp_path / "model.safetensors")
     with pytest.raises(IncompatibleWeightsError, match=r"1 tensors missing \(quantizer.in_proj"):
         DacVae.from_pretrained(str(tmp_path))
+
+
+@pytest.mark.parametrize("text", ['{"kind": "dacvae", "dac', "[1, 2]", '{"dacvae": [64]}'])
+def test_a_damaged_config_file_is_named(codec, tmp_path, text):
+    codec.save_pretrained(tmp_path)
+    (tmp_path / "config.json").write_text(text)
+    with pytest.raises(CheckpointError, match=f"{tmp_path / 'config.json'}"):
+        DacVae.from_pretrained(str(tmp_path))
+
+
+def test_the_weights_file_itself_is_pointed_to_its_folder(codec, tmp_path):
+    codec.save_pretrained(tmp_path)
+    with pytest.raises(MissingWeightsError) as caught:
+        DacVae.from_pretrained(str(tmp_path / "model.safetensors"))
+    assert caught.value.searched == (f"{tmp_path / 'model.safetensors'} (a file: pass the folder "
+                                     f"that holds it, {tmp_path})",)

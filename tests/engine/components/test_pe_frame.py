@@ -6,6 +6,7 @@ import pytest
 import torch
 from semanticaudio.engine.components.hub import MissingWeightsError
 from semanticaudio.engine.components.pe_frame import PROCESSOR_FILES, PeAudioFrameEncoder
+from semanticaudio.engine.errors import CheckpointError
 
 
 @pytest.fixture(scope="module")
@@ -83,3 +84,30 @@ def test_bad_rate_and_shape_are_rejected(encoder):
         encoder.encode(torch.zeros(1, 100), sample_rate_hz=0)
     with pytest.raises(ValueError, match=r"got shape \(100,\)"):
         encoder.encode(torch.zeros(100))
+
+
+@pytest.mark.parametrize("text", ['{"feature_ext', "[48000]"])
+def test_a_damaged_processor_config_is_named(encoder, tmp_path, text):
+    encoder.save_pretrained(tmp_path)
+    (tmp_path / "processor_config.json").write_text(text)
+    with pytest.raises(CheckpointError, match=f"{tmp_path / 'processor_config.json'}"):
+        PeAudioFrameEncoder.from_pretrained(str(tmp_path))
+
+
+def test_the_conversion_recipe_for_pickled_weights_gives_a_folder_that_loads(encoder, tmp_path):
+    """The recipe saves the model and the feature extractor (the rate and hop live there)."""
+    from transformers import AutoFeatureExtractor, PeAudioFeatureExtractor
+
+    pickled = tmp_path / "pickled"
+    pickled.mkdir()
+    (pickled / "pytorch_model.bin").write_bytes(b"never unpickled")
+    with pytest.raises(MissingWeightsError) as caught:
+        PeAudioFrameEncoder.from_pretrained(str(pickled))
+    recipe = str(caught.value)
+    assert "AutoFeatureExtractor.from_pretrained(" in recipe
+    # what the recipe does, with the tiny model standing in for the published one
+    out = tmp_path / "out"
+    encoder.model.save_pretrained(out)
+    PeAudioFeatureExtractor(sampling_rate=16_000, hop_length=640).save_pretrained(out)
+    assert AutoFeatureExtractor.from_pretrained(out).sampling_rate == 16_000
+    assert PeAudioFrameEncoder.from_pretrained(str(out)).sample_rate_hz == 16_000
