@@ -13,7 +13,6 @@ See ``engine/recipes/claims.py`` for what is compared and how.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -35,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     import torch
+    from semanticaudio.engine.features.files import write_json_atomic, write_text_atomic
     from semanticaudio.engine.recipes.claims import ClaimsSettings, markdown_tables, run_claims
 
     torch.set_num_threads(args.threads)
@@ -44,9 +44,11 @@ def main(argv: list[str] | None = None) -> int:
     record["command"] = "python bench/bench_claims.py " + " ".join(words)
     args.results.mkdir(parents=True, exist_ok=True)
     stem = args.results / f"claims-{record['profile']}"
-    stem.with_suffix(".json").write_text(json.dumps(record, indent=2) + "\n")
-    stem.with_suffix(".md").write_text(markdown_tables(record))
-    print(markdown_tables(record))
+    tables = markdown_tables(record)
+    # through temporary files: an interrupted write leaves the committed results whole
+    write_json_atomic(stem.with_suffix(".json"), record)
+    write_text_atomic(stem.with_suffix(".md"), tables)
+    print(tables)
     return 0
 
 

@@ -4,7 +4,8 @@
     sa eval clap --model CKPT --prompts FILE --scorer DIR   CLAP score of generated audio
     sa eval edit-gain --model CKPT --pairs FILE --scorer DIR  CLAP gain of edits
 
-Results are printed as one JSON object (and written to --out when given).
+Results are printed as one JSON object with the seed that made them (and written to --out when
+given: its folder is checked before anything runs, and the file is replaced whole).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run_reconstruction(args: argparse.Namespace) -> int:
+    _check_out(args)
     from semanticaudio.engine.checkpoint import load_checkpoint
     from semanticaudio.engine.evaluation.reconstruction import evaluate_reconstruction
     from semanticaudio.engine.features.reader import FeatureCache
@@ -57,6 +59,7 @@ def run_reconstruction(args: argparse.Namespace) -> int:
 
 
 def run_clap(args: argparse.Namespace) -> int:
+    _check_out(args)
     from semanticaudio.engine.evaluation.clap_score import ClapScorer, clap_score, read_prompts
 
     prompts = read_prompts(args.prompts)
@@ -68,6 +71,7 @@ def run_clap(args: argparse.Namespace) -> int:
 
 
 def run_edit_gain(args: argparse.Namespace) -> int:
+    _check_out(args)
     from semanticaudio.engine.evaluation.clap_score import ClapScorer, edit_gain, read_edit_pairs
 
     pairs = read_edit_pairs(args.pairs)
@@ -101,14 +105,28 @@ def _bar(description: str, total: int) -> Iterator[Callable[[int, int], None]]:
         yield lambda done, _total: bar.update(done - bar.n)
 
 
+def _check_out(args: argparse.Namespace) -> None:
+    """Refuse an --out whose folder is missing, before hours of evaluation rather than after."""
+    from pathlib import Path
+
+    if args.out and not Path(args.out).resolve().parent.is_dir():
+        raise FileNotFoundError(
+            f"--out {args.out}: the folder {Path(args.out).resolve().parent} does not exist; "
+            "create it first or write the result elsewhere"
+        )
+
+
 def _report(args: argparse.Namespace, result) -> int:
     import dataclasses
     import json
     from pathlib import Path
 
-    document = {"metric": args.metric, "model": args.model, **dataclasses.asdict(result)}
-    text = json.dumps(document, indent=2, default=str)
-    print(text)
+    from semanticaudio.engine.features.files import write_json_atomic
+
+    document = {"metric": args.metric, "model": args.model, "seed": args.seed,
+                **dataclasses.asdict(result)}
+    document = json.loads(json.dumps(document, default=str))  # paths as text
+    print(json.dumps(document, indent=2))
     if args.out:
-        Path(args.out).write_text(text + "\n", encoding="utf-8")
+        write_json_atomic(Path(args.out), document)
     return 0

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from semanticaudio.engine.components.hub import (
@@ -34,6 +35,7 @@ SCORER_HINT = (
     "network access run `hf download laion/clap-htsat-unfused --local-dir clap-scorer`, copy "
     "that folder here and pass --scorer clap-scorer"
 )
+CROP_SEED = 0  # where a clip longer than CLAP's window is cropped (see _audio_features)
 
 
 class ClapScorer:
@@ -72,10 +74,25 @@ class ClapScorer:
             if sample_rate_hz != self.sample_rate_hz else w.float().cpu().numpy()
             for w in waveforms
         ]
-        inputs = self.processor(audio=audio, sampling_rate=self.sample_rate_hz,
-                                return_tensors="pt")
-        inputs = {k: v.to(self.device) for k, v in inputs.items()}
+        features = [self._audio_features(clip) for clip in audio]
+        inputs = {k: torch.cat([f[k] for f in features]).to(self.device) for k in features[0]}
         return F.normalize(_tensor(self.model.get_audio_features(**inputs)).float(), dim=-1)
+
+    def _audio_features(self, audio: np.ndarray) -> dict[str, torch.Tensor]:
+        """One clip (S,) at the scorer's rate → the processor's inputs (batch of one).
+
+        The feature extractor crops a clip longer than its window at a random place (LAION-CLAP's
+        ``rand_trunc``; the fused model takes random chunks) drawn from numpy's global generator.
+        It is seeded here, and restored after, so that a clip scores the same on every run and
+        whatever its batch, and a source and its edit (same length) are cropped alike.
+        """
+        state = np.random.get_state()
+        try:
+            np.random.seed(CROP_SEED)
+            return dict(self.processor(audio=[audio], sampling_rate=self.sample_rate_hz,
+                                       return_tensors="pt"))
+        finally:
+            np.random.set_state(state)
 
     def similarity(
         self, waveforms: list[torch.Tensor], sample_rate_hz: int, prompts: list[str]
@@ -167,17 +184,26 @@ def read_prompts(path: str | Path) -> list[str]:
 
 
 def read_edit_pairs(path: str | Path) -> list[EditPair]:
-    """JSONL lines {"audio": path (relative to the file), "target": str, "source": optional}."""
+    """JSONL lines {"audio": path (relative to the file), "target": str, "source": optional}.
+
+    Every line is checked, and every audio file must exist, before any edit runs.
+    """
     path = Path(path)
     pairs = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         audio = Path(_json_field(line, "audio", path))
+        audio = audio if audio.is_absolute() else path.parent / audio
+        if not audio.is_file():
+            raise FileNotFoundError(f"{path}, line {number}: no audio file {audio} (a relative "
+                                    "path is read from the pairs file's folder)")
         target = _json_field(line, "target", path)
-        source = json.loads(line).get("source") or None
-        pairs.append(EditPair(audio if audio.is_absolute() else path.parent / audio, target,
-                              source))
+        source = json.loads(line).get("source")
+        if source is not None and not isinstance(source, str):
+            raise ValueError(f"{path}, line {number}: 'source' must be text or absent, got "
+                             f"{source!r}")
+        pairs.append(EditPair(audio, target, source or None))
     if not pairs:
         raise ValueError(f"{path} holds no edit pairs")
     return pairs

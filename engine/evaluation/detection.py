@@ -25,6 +25,10 @@ class DetectionSettings:
             raise ValueError(f"threshold must be in (0, 1), got {self.threshold}")
         if self.median_frames < 1 or self.median_frames % 2 == 0:
             raise ValueError(f"median_frames must be odd and >= 1, got {self.median_frames}")
+        if self.min_event_s < 0:
+            raise ValueError(f"min_event_s must be >= 0, got {self.min_event_s}")
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
 
 
 @dataclass(frozen=True)
@@ -117,13 +121,18 @@ def detect(
 ) -> list[ClipDetection]:
     """Detect events in a batch of clips.
 
-    waveforms: (B, num_samples) mono at ``sample_rate_hz`` (resampled to the detector's rate).
-    Returns one :class:`ClipDetection` per clip.
+    waveforms: (B, num_samples) mono at ``sample_rate_hz`` (resampled to the detector's rate),
+    finite (a NaN clip would otherwise be scored as silence). Returns one
+    :class:`ClipDetection` per clip.
     """
     settings = settings or DetectionSettings()
     waveforms = torch.as_tensor(waveforms)
     if waveforms.dim() != 2:
         raise ValueError(f"waveforms must be (clips, samples), got shape {tuple(waveforms.shape)}")
+    broken = (~torch.isfinite(waveforms)).any(dim=1).nonzero().flatten().tolist()
+    if broken:
+        raise ValueError(f"clips {', '.join(map(str, broken))} hold NaN or infinite samples; "
+                         "the detector scores finite audio only (did the model diverge?)")
     detector.eval()
     device = next(detector.parameters()).device
     results: list[ClipDetection] = []

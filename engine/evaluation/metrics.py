@@ -63,9 +63,9 @@ def class_vector(labels: Iterable[str], class_names: Sequence[str]) -> np.ndarra
 
 
 def cosine_similarity(a: np.ndarray, b: np.ndarray) -> float:
-    """Cosine of two vectors; 0.0 when either is all zeros."""
+    """Cosine of two vectors; 0.0 when either is all zeros, NaN when either holds a NaN."""
     norm = float(np.linalg.norm(a) * np.linalg.norm(b))
-    return float(np.dot(a, b) / norm) if norm > 0 else 0.0
+    return float(np.dot(a, b) / norm) if norm > 0 or np.isnan(norm) else 0.0
 
 
 def _trace_sqrt_product(cov_a: np.ndarray, cov_b: np.ndarray) -> float:
@@ -97,5 +97,8 @@ def frechet_distance(embeddings_a: np.ndarray, embeddings_b: np.ndarray) -> floa
         raise ValueError(f"embeddings must be (N, D) and (M, D), got {a.shape} and {b.shape}")
     if min(a.shape[0], b.shape[0]) < 2:
         raise ValueError(f"each set needs at least 2 embeddings, got {a.shape[0]} and {b.shape[0]}")
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        raise ValueError("embeddings hold NaN or infinite values; a Fréchet distance needs finite "
+                         "ones")
     cov_a, cov_b = (np.atleast_2d(np.cov(x, rowvar=False)) for x in (a, b))  # (D, D)
     return frechet_distance_from_statistics(a.mean(axis=0), cov_a, b.mean(axis=0), cov_b)

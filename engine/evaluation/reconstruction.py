@@ -88,14 +88,19 @@ def evaluate_reconstruction(
     seed: int = 0,
     device: torch.device | str = "cpu",
 ) -> ReconstructionResult:
-    """Mel and multi-scale STFT losses of the synthesizer over the first clips of ``cache``."""
+    """Mel and multi-scale STFT losses of the synthesizer over the first ``max_clips`` clips of
+    ``cache`` (None: all of them)."""
+    if max_clips is not None and max_clips < 1:
+        raise ValueError(f"max_clips must be >= 1 (or None for every clip), got {max_clips}")
+    if len(cache) == 0:
+        raise ValueError("the feature cache holds no clips to evaluate")
     model = checkpoint.model.to(device).eval()
     if not model.is_two_stage:
         raise EngineError("reconstruction measures the synthesizer of a two-stage model; "
                           f"{checkpoint.config.name} is a Base model")
     _check_cache_fits(checkpoint, cache)
     steps = synth_steps or checkpoint.config.sampling.synth_steps
-    count = min(len(cache), max_clips or len(cache))
+    count = len(cache) if max_clips is None else min(len(cache), max_clips)
     mel, stft = [], []
     for start in range(0, count, batch_size):
         rows = range(start, min(start + batch_size, count))

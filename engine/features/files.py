@@ -18,14 +18,19 @@ def _temporary_beside(path: Path) -> Path:
     return Path(name)
 
 
-def write_json_atomic(path: Path, document: Any) -> None:
-    """Write ``document`` as indented JSON through a temporary file and a rename."""
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) through a temporary file beside ``path`` and a rename."""
     temporary = _temporary_beside(path)
     try:
-        temporary.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        temporary.write_text(text, encoding="utf-8")
         temporary.replace(path)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def write_json_atomic(path: Path, document: Any) -> None:
+    """Write ``document`` as indented JSON through a temporary file and a rename."""
+    write_text_atomic(path, json.dumps(document, indent=2) + "\n")
 
 
 def save_safetensors_atomic(

@@ -224,6 +224,7 @@ def run_claims(build_dir: Path, out_dir: Path, settings: ClaimsSettings, device:
     from semanticaudio.engine.checkpoint import read_config
     from semanticaudio.engine.corpus import read_timelines, timelines_path
     from semanticaudio.engine.evaluation.detector import default_detector_dir, load_detector
+    from semanticaudio.engine.features.files import write_json_atomic
     from semanticaudio.engine.pipeline import load_pipeline
     from semanticaudio.engine.recipes.profiles import get_profile
 
@@ -250,7 +251,7 @@ def run_claims(build_dir: Path, out_dir: Path, settings: ClaimsSettings, device:
             record["editing"][f"{space}_flowedit"] = score_edits(
                 pipeline, detector, cases, settings.seed, progress) | {"model": variant.name}
     Path(out_dir).mkdir(parents=True, exist_ok=True)
-    (Path(out_dir) / "claims.json").write_text(json.dumps(record, indent=2) + "\n")
+    write_json_atomic(Path(out_dir) / "claims.json", record)
     return record
 
 

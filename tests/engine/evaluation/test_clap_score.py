@@ -116,3 +116,37 @@ def test_edit_gain_is_edited_minus_source_score(scorer_dir, tiny_pipeline, tmp_p
     edited_score = scorer.similarity([edited.waveforms[0]], 16_000, ["rain"])[0]
     assert result.gains[1] == pytest.approx(edited_score - source_scores[1], abs=1e-6)
     assert result.mean_gain == pytest.approx(result.mean_edited - result.mean_source)
+
+
+def test_a_clip_longer_than_the_scorers_window_scores_the_same_every_time(scorer_dir):
+    # The feature extractor crops a clip longer than its window (here 1 s) at a random place;
+    # the score must not depend on numpy's global generator, and a source and its edit (same
+    # length) must be cropped at the same place.
+    import numpy as np
+
+    scorer = ClapScorer.from_folder(scorer_dir)
+    torch.manual_seed(0)
+    clip = torch.randn(48_000) * torch.linspace(0.0, 1.0, 48_000)  # 3 s, louder toward the end
+    first = scorer.similarity([clip], 16_000, ["a dog barks"])[0]
+    for seed in range(3):
+        np.random.seed(seed)
+        assert scorer.similarity([clip], 16_000, ["a dog barks"])[0] == pytest.approx(first)
+    short = torch.from_numpy(tone(440, 0.5))
+    batched = scorer.similarity([short, clip], 16_000, ["rain", "a dog barks"])
+    assert batched[1] == pytest.approx(first, abs=1e-5)  # a clip's crop ignores its batch
+    np.random.seed(5)
+    state = np.random.get_state()[1].copy()
+    scorer.similarity([clip], 16_000, ["a dog barks"])
+    assert (np.random.get_state()[1] == state).all()  # the caller's generator is left alone
+
+
+def test_edit_pairs_name_their_problems_before_any_edit(tmp_path):
+    soundfile.write(tmp_path / "source.wav", tone(440, 1.0), 16_000)
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text(json.dumps({"audio": "source.wav", "target": "rain"}) + "\n"
+                     + json.dumps({"audio": "missing.wav", "target": "rain"}) + "\n")
+    with pytest.raises(FileNotFoundError, match=r"pairs.jsonl, line 2: no audio file .*missing"):
+        read_edit_pairs(pairs)
+    pairs.write_text(json.dumps({"audio": "source.wav", "target": "rain", "source": 3}) + "\n")
+    with pytest.raises(ValueError, match="'source' must be text or absent, got 3"):
+        read_edit_pairs(pairs)

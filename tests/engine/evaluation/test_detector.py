@@ -162,3 +162,21 @@ def test_shipped_detector_hears_fresh_heldout_clips():
     report = evaluate_audio(detector, waveforms, 16000, [clip.caption for clip in clips])
     assert report.num_clips == len(clips) >= 2
     assert report.event_f1 > 0.9
+
+
+def test_a_clip_with_nan_or_inf_samples_is_refused_not_scored_as_silence():
+    detector = build_detector(TINY, seed=0).eval()
+    waveforms = torch.zeros(3, 8000)
+    waveforms[1, 100] = float("nan")
+    waveforms[2, 5] = float("inf")
+    with pytest.raises(ValueError, match=r"clips 1, 2 hold NaN or infinite samples"):
+        evaluate_audio(detector, waveforms, 8000, ["a bell rings"] * 3)
+    with pytest.raises(ValueError, match=r"clips 1 hold NaN"):
+        frechet_audio_distance(detector, torch.zeros(2, 8000), waveforms[:2], 8000)
+
+
+def test_detection_settings_refuse_what_would_fail_later():
+    with pytest.raises(ValueError, match="batch_size must be >= 1, got 0"):
+        DetectionSettings(batch_size=0)
+    with pytest.raises(ValueError, match=r"min_event_s must be >= 0, got -0\.1"):
+        DetectionSettings(min_event_s=-0.1)

@@ -79,3 +79,12 @@ def test_frechet_rejects_mismatched_sets():
         frechet_distance(np.zeros((4, 3)), np.zeros((4, 2)))
     with pytest.raises(ValueError, match="at least 2 embeddings, got 1"):
         frechet_distance(np.zeros((1, 3)), np.zeros((4, 3)))
+
+
+def test_non_finite_values_are_not_hidden():
+    assert np.isnan(cosine_similarity(np.array([np.nan, 1.0]), np.array([1.0, 0.0])))
+    embeddings = np.random.default_rng(3).standard_normal((10, 4))
+    broken = embeddings.copy()
+    broken[2, 1] = np.inf
+    with pytest.raises(ValueError, match="embeddings hold NaN or infinite values"):
+        frechet_distance(embeddings, broken)

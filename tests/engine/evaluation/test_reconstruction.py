@@ -54,3 +54,44 @@ def test_reconstruction_of_a_tiny_model_gives_finite_positive_losses(
 def test_reconstruction_needs_a_two_stage_model(tiny_base_checkpoint_dir, tone_cache):
     with pytest.raises(EngineError, match="Base model"):
         evaluate_reconstruction(load_checkpoint(tiny_base_checkpoint_dir), FeatureCache(tone_cache))
+
+
+def test_eval_refuses_an_out_file_it_cannot_write_before_evaluating(
+    tiny_checkpoint_dir, tone_cache, tmp_path, capsys, monkeypatch
+):
+    from semanticaudio.engine.cli import main
+    from semanticaudio.engine.evaluation import reconstruction
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("evaluated before checking --out")
+
+    monkeypatch.setattr(reconstruction, "evaluate_reconstruction", must_not_run)
+    out = tmp_path / "no-such-folder" / "recon.json"
+    code = main(["eval", "reconstruction", "--model", str(tiny_checkpoint_dir), "--data",
+                 str(tone_cache), "--out", str(out), "--device", "cpu"])
+    assert code == 1
+    assert "no-such-folder" in capsys.readouterr().err and not out.exists()
+
+
+def test_eval_writes_its_result_whole_and_only_its_result(tiny_checkpoint_dir, tone_cache,
+                                                          tmp_path, capsys):
+    import json
+
+    from semanticaudio.engine.cli import main
+
+    out = tmp_path / "recon.json"
+    out.write_text("old\n")
+    assert main(["eval", "reconstruction", "--model", str(tiny_checkpoint_dir), "--data",
+                 str(tone_cache), "--max-clips", "1", "--synth-steps", "1", "--device", "cpu",
+                 "--out", str(out)]) == 0
+    written = json.loads(out.read_text())
+    assert written == json.loads(capsys.readouterr().out)
+    assert written["num_clips"] == 1 and written["synth_steps"] == 1 and written["seed"] == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["recon.json"]  # no temporary left behind
+
+
+@pytest.mark.parametrize("max_clips", [0, -2])
+def test_reconstruction_refuses_an_empty_selection(tiny_checkpoint_dir, tone_cache, max_clips):
+    with pytest.raises(ValueError, match=rf"max_clips must be >= 1 .*, got {max_clips}$"):
+        evaluate_reconstruction(load_checkpoint(tiny_checkpoint_dir), FeatureCache(tone_cache),
+                                max_clips=max_clips)

@@ -97,3 +97,42 @@ def test_the_benchmark_trains_the_variants_and_scores_them(tmp_path):
     again = run_claims(build, tmp_path / "claims", replace(settings, prompts=1), "cpu", False)
     assert {p: p.stat().st_mtime_ns for p in runs.rglob("*.safetensors")} == stamps
     assert again["generation"]["base"]["all"]["num_clips"] == 1
+
+
+def _canned_record() -> dict:
+    scores = {"event_f1": 0.5, "order_accuracy": None, "similarity": 0.25}
+    edit = {"target_similarity": 0.3, "similarity_gain": 0.1, "target_event_f1": 0.4,
+            "kept_recall": None}
+    return {"format_version": 1, "profile": "cpu", "models": {"base": {"dit_parameters": 10}},
+            "generation": {"base": {"all": scores, "single_event": None,
+                                    "frechet_distance": 1.5}},
+            "editing": {"untouched_source": edit}}
+
+
+def test_bench_claims_never_leaves_a_truncated_result(tmp_path, monkeypatch):
+    import runpy
+    from pathlib import Path
+
+    from semanticaudio.engine.recipes import claims
+
+    bench = runpy.run_path(str(Path(__file__).parents[3] / "bench" / "bench_claims.py"))
+    monkeypatch.setattr(claims, "run_claims", lambda *args, **kwargs: _canned_record())
+    argv = ["--build", str(tmp_path / "build"), "--results", str(tmp_path / "results")]
+    assert bench["main"](argv) == 0
+    written = tmp_path / "results" / "claims-cpu.json"
+    before = written.read_text()
+    assert json.loads(before)["command"].startswith("python bench/bench_claims.py --build")
+    assert "| base | 0.500 |" in (tmp_path / "results" / "claims-cpu.md").read_text()
+
+    def disk_full(self, text, *args, **kwargs):  # writes half, then fails
+        with self.open("w", encoding="utf-8") as handle:
+            handle.write(text[: len(text) // 2])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        bench["main"](argv)
+    monkeypatch.undo()
+    assert written.read_text() == before  # the previous result is whole
+    assert sorted(p.name for p in written.parent.iterdir()) == ["claims-cpu.json",
+                                                                "claims-cpu.md"]
