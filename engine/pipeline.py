@@ -23,7 +23,13 @@ from semanticaudio.engine.components.waveform import remove_dc
 from semanticaudio.engine.config import FlowEditConfig
 from semanticaudio.engine.errors import EngineError
 from semanticaudio.engine.flowedit import EditConditions, flow_edit
-from semanticaudio.engine.limits import MAX_DURATION_S, MAX_VARIATIONS, MIN_DURATION_S
+from semanticaudio.engine.limits import (
+    MAX_DURATION_S,
+    MAX_N_AVG,
+    MAX_STEPS,
+    MAX_VARIATIONS,
+    MIN_DURATION_S,
+)
 from semanticaudio.engine.models.dit import DiT
 from semanticaudio.engine.sampling import (
     CancelFn,
@@ -42,6 +48,7 @@ from semanticaudio.engine.validation import (
     check_steps,
     check_variations,
     check_waveform,
+    check_whole_number,
 )
 
 DEFAULT_MODEL_DIR = Path(__file__).parent / "assets" / "default_model"
@@ -225,7 +232,8 @@ class Pipeline:
         Two-stage models edit the semantic latent with the planner (the paper's method); the Base
         model edits the acoustic latent (the paper's baseline). ``range_s`` = (start, end) seconds
         limits the edit to that range; outside it the output equals the input apart from a
-        crossfade of ``regions.CROSSFADE_S`` straddling each border. Output: same length and rate
+        crossfade of ``regions.CROSSFADE_S`` straddling each border (none at the clip's own start
+        or end: a range over the whole clip is the whole-clip edit). Output: same length and rate
         as the input.
         """
         # 1. Check the request and bring the audio to the model's rate.
@@ -234,7 +242,10 @@ class Pipeline:
         )
         source = check_waveform(waveform, sample_rate_hz, self.min_duration_s, self.max_duration_s)
         duration_s = len(source) / sample_rate_hz
-        span = None if range_s is None else regions.check_range(range_s, duration_s)
+        span = None
+        if range_s is not None:  # the clip's own ends are no border to fade across
+            span = regions.check_range(range_s, duration_s)
+            span = regions.open_ends(span, duration_s, sample_rate_hz)
         variations = check_variations(variations, self.max_variations)
         synth = check_steps(_default(synth_steps, self.checkpoint.config.sampling.synth_steps))
         seed, generator = _generator(seed)
@@ -244,8 +255,10 @@ class Pipeline:
         num_frames = math.ceil(len(model_wave) / self.codec.hop_length)
         # 2. Encode the prompts (an empty or missing source prompt means the null condition).
         target = self._encode_text([check_prompt(target_prompt)]).repeat(variations)
-        has_source = bool(source_prompt and source_prompt.strip())
-        src_text = self._encode_text([source_prompt]).repeat(variations) if has_source else None
+        src_text = None
+        if not _is_blank(source_prompt):
+            src_text = self._encode_text([check_prompt(source_prompt, "source prompt")])
+            src_text = src_text.repeat(variations)
         mask = None if span is None else regions.frame_mask(span, num_frames, self.frame_rate_hz)
         with self._autocast():
             # 3. Encode the source to the edited space and run FlowEdit there.
@@ -324,6 +337,13 @@ class Pipeline:
             "source_guidance": source_guidance,
             "target_guidance": target_guidance,
         }
+        # the same limits as sa, the protocol and the presets: a request may name any of them
+        ranges = {"n_max": (0, MAX_STEPS), "n_min": (0, MAX_STEPS), "n_avg": (1, MAX_N_AVG)}
+        if num_steps is not None:
+            check_steps(num_steps)
+        for key, (minimum, maximum) in ranges.items():
+            if overrides[key] is not None:
+                check_whole_number(key, overrides[key], minimum, maximum)
         for key in ("source_guidance", "target_guidance"):
             if overrides[key] is not None:
                 check_guidance(overrides[key])
@@ -345,7 +365,8 @@ class Pipeline:
         if encoder.sample_rate_hz != self.sample_rate_hz:
             semantic_wave = AF.resample(padded.float(), self.sample_rate_hz, encoder.sample_rate_hz)
         frames = _fit_frames(encoder.encode(semantic_wave).float(), num_frames)
-        return self.model.semantic_latent(frames.to(self._latent_dtype))
+        # under autocast the head's matmuls return bf16/fp16: FlowEdit integrates in float32
+        return self.model.semantic_latent(frames).to(self._latent_dtype)
 
     def _to_model_rate(self, waveform: torch.Tensor, sample_rate_hz: int) -> torch.Tensor:
         if sample_rate_hz == self.sample_rate_hz:
@@ -373,6 +394,11 @@ class Pipeline:
         if self.dtype == torch.float32:
             return contextlib.nullcontext()
         return torch.autocast(self.device.type, dtype=self.dtype)
+
+
+def _is_blank(prompt: object) -> bool:
+    """None or whitespace-only text: no source caption, so FlowEdit uses the null condition."""
+    return prompt is None or (isinstance(prompt, str) and not prompt.strip())
 
 
 def _default(value, default):

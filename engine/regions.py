@@ -2,7 +2,9 @@
 
 The delta velocity acts on the semantic frames of the range through a soft frame mask; the
 rendered audio is spliced into the untouched source with a short linear crossfade that straddles
-each border, so outside [start − CROSSFADE_S/2, end + CROSSFADE_S/2] the output is the input.
+each border, so outside [start − CROSSFADE_S/2, end + CROSSFADE_S/2] the output is the input. A
+range that starts at the clip's start or ends at its end has no border there (``open_ends``):
+nothing is faded on that side, and a range over the whole clip is the whole-clip edit.
 """
 
 from __future__ import annotations
@@ -33,6 +35,20 @@ def check_range(range_s: tuple[float, float], duration_s: float) -> tuple[float,
             "(the length of the given audio)"
         )
     return start_s, end_s
+
+
+def open_ends(
+    span: tuple[float, float], duration_s: float, sample_rate_hz: int
+) -> tuple[float, float]:
+    """``span`` (from ``check_range``) with a side at the clip's own start or end (within half a
+    sample) moved to −inf or +inf, so ``frame_mask`` and ``sample_weights`` fade only across
+    borders with untouched audio."""
+    start_s, end_s = span
+    half_sample_s = 0.5 / sample_rate_hz
+    return (
+        -math.inf if start_s <= half_sample_s else start_s,
+        math.inf if end_s >= duration_s - half_sample_s else end_s,
+    )
 
 
 def frame_mask(span: tuple[float, float], num_frames: int, frame_rate_hz: float) -> torch.Tensor:

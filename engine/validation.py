@@ -9,11 +9,13 @@ from semanticaudio.engine.errors import EngineError
 from semanticaudio.engine.limits import MAX_GUIDANCE, MAX_PROMPT_CHARS, MAX_STEPS
 
 
-def check_prompt(prompt: object) -> str:
+def check_prompt(prompt: object, name: str = "prompt") -> str:
+    """Non-empty text of at most MAX_PROMPT_CHARS characters, stripped; ``name`` says which
+    prompt in the error ("prompt", "source prompt")."""
     if not isinstance(prompt, str) or not prompt.strip():
-        raise EngineError(f"the prompt must be non-empty text, got {prompt!r}")
+        raise EngineError(f"the {name} must be non-empty text, got {prompt!r}")
     if len(prompt) > MAX_PROMPT_CHARS:
-        raise EngineError(f"the prompt has {len(prompt)} characters; at most {MAX_PROMPT_CHARS}")
+        raise EngineError(f"the {name} has {len(prompt)} characters; at most {MAX_PROMPT_CHARS}")
     return prompt.strip()
 
 
@@ -33,6 +35,15 @@ def check_steps(num_steps: object) -> int:
     ):
         raise EngineError(f"steps must be a whole number from 1 to {MAX_STEPS}, got {num_steps!r}")
     return num_steps
+
+
+def check_whole_number(name: str, value: object, minimum: int, maximum: int) -> int:
+    """An int (not a bool) from ``minimum`` to ``maximum``; the error names the setting."""
+    if not isinstance(value, int) or isinstance(value, bool) or not minimum <= value <= maximum:
+        raise EngineError(
+            f"{name} must be a whole number from {minimum} to {maximum}, got {value!r}"
+        )
+    return value
 
 
 def check_guidance(scale: object) -> float:
@@ -64,6 +75,10 @@ def check_waveform(
     if not isinstance(waveform, torch.Tensor) or waveform.dim() != 1:
         shape = tuple(waveform.shape) if isinstance(waveform, torch.Tensor) else type(waveform)
         raise EngineError(f"the audio must be a mono waveform of shape (num_samples,), got {shape}")
+    if not waveform.is_floating_point():  # int16 samples taken as floats would be 32767 loud
+        raise EngineError(
+            f"the audio must hold floating-point samples (full scale ±1), got {waveform.dtype}"
+        )
     duration_s = waveform.shape[0] / sample_rate_hz
     if not minimum_s <= duration_s <= maximum_s:
         raise EngineError(

@@ -4,7 +4,7 @@ import pytest
 import torch
 from semanticaudio.engine.config import FlowEditConfig
 from semanticaudio.engine.flowedit import EditConditions, flow_edit
-from semanticaudio.engine.sampling import StepReporter
+from semanticaudio.engine.sampling import StepReporter, draw_noise
 
 from tests.engine.closed_form import PointMassField, text_for
 
@@ -45,10 +45,12 @@ class RecordingField(PointMassField):
         super().__init__(null_mean)
         self.x_src = x_src
         self.edits = []
+        self.noises = []
 
     def forward(self, x, t, text, frame_cond=None, frame_mask=None, drop_text=None):
         if x.shape[0] == 4:  # one FlowEdit draw: z_tar, z_tar, z_src, z_src
             self.edits.append((t[0].item(), (x[0] - x[2] + self.x_src[0]).clone()))
+            self.noises.append((x[2] - (1 - t[0]) * self.x_src[0]) / t[0])  # z_src's ε
         return super().forward(x, t, text, frame_cond, frame_mask, drop_text)
 
 
@@ -69,11 +71,51 @@ def test_edit_moves_by_the_predicted_amount_at_every_step():
     t_start = field.edits[0][0]
     assert t_start == pytest.approx(0.8)
     assert len(field.edits) == 30 * 3  # 30 FlowEdit steps, 3 draws each
+    noises = torch.stack(field.noises).flatten(1)  # a fresh ε every draw and every step
+    distances = torch.cdist(noises, noises).fill_diagonal_(float("inf"))
+    assert distances.min() > 1.0
     for t, z_edit in field.edits:
         expected = mu_w + (MU_A - mu_w) * t / t_start
         torch.testing.assert_close(z_edit, expected.expand(T, -1), atol=1e-4, rtol=0)
     # the n_min > 0 tail (which crashes in the official SD3 code) then samples the target
     torch.testing.assert_close(out, mu_w[:, None].expand(-1, T, -1), atol=1e-4, rtol=0)
+
+
+class TailRecordingField(PointMassField):
+    """Records the input of each plain target step (a guided pair: x_tar twice)."""
+
+    def __init__(self, null_mean):
+        super().__init__(null_mean)
+        self.tail_inputs = []
+
+    def forward(self, x, t, text, frame_cond=None, frame_mask=None, drop_text=None):
+        if x.shape[0] == 2:
+            self.tail_inputs.append((t[0].item(), x[0].clone()))
+        return super().forward(x, t, text, frame_cond, frame_mask, drop_text)
+
+
+def test_the_target_phase_starts_from_the_edit_renoised_with_a_fresh_draw():
+    # REFERENCE.md: x_tar = z_edit + (t·ε + (1 − t)·x_src) − x_src at the first of the last n_min
+    # steps, ε drawn after the FlowEdit phase's n_avg draws per step. The field lands on μ_w
+    # from anywhere, so only the recorded start can tell a wrong one.
+    w, n_avg = 2.0, 3
+    settings = FlowEditConfig(num_steps=50, n_max=40, n_min=10, n_avg=n_avg,
+                              source_guidance=1.0, target_guidance=w)
+    x_src = MU_A[:, None].expand(-1, T, -1).clone()
+    field = TailRecordingField(NULL)
+    conditions = EditConditions(target=text_for(MU_B), source=text_for(MU_A))
+    flow_edit(field, x_src, conditions, settings, torch.Generator().manual_seed(1),
+              StepReporter(40))
+    replay = torch.Generator().manual_seed(1)
+    for _ in range(30 * n_avg):  # the FlowEdit phase's draws
+        draw_noise(tuple(x_src.shape), replay, x_src.device, x_src.dtype)
+    noise = draw_noise(tuple(x_src.shape), replay, x_src.device, x_src.dtype)
+    mu_w = NULL + w * (MU_B - NULL)
+    t, x_tar = field.tail_inputs[0]
+    assert len(field.tail_inputs) == 10 and t == pytest.approx(0.2)
+    z_edit = mu_w + (MU_A - mu_w) * t / 0.8  # where the FlowEdit phase ends (test above)
+    expected = z_edit[:, None] + t * noise + (1 - t) * x_src - x_src
+    torch.testing.assert_close(x_tar, expected[0], atol=1e-4, rtol=0)
 
 
 def test_guided_null_source_edit_lands_on_the_predicted_fixed_point():

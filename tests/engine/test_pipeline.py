@@ -157,6 +157,8 @@ def test_bad_generate_requests_teach(tiny_pipeline, kwargs, message):
         ({"waveform": torch.zeros(100)}, "the audio lasts 0.006 s"),
         ({"waveform": torch.full((RATE,), float("nan"))}, "NaN"),
         ({"waveform": torch.zeros(2, RATE)}, "mono waveform"),
+        ({"waveform": torch.full((RATE,), 3000, dtype=torch.int16)},
+         "floating-point samples .* got torch.int16"),
     ],
 )
 def test_bad_edit_requests_teach(tiny_pipeline, kwargs, message):
@@ -199,3 +201,59 @@ def test_a_dc_offset_from_the_codec_does_not_reach_the_output(tiny_pipeline, mon
     monkeypatch.setattr(tiny_pipeline.codec, "decode", lambda latent: decode(latent) + 0.05)
     offset = tiny_pipeline.generate("a bell rings", 1.0, seed=4).waveforms
     torch.testing.assert_close(offset, clean, rtol=0, atol=1e-6)  # the offset is 50 000 x that
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"num_steps": 0}, "steps must be a whole number from 1 to 1000, got 0"),
+        ({"num_steps": 5000}, "steps must be a whole number from 1 to 1000, got 5000"),
+        ({"num_steps": 2.5}, "steps must be a whole number"),
+        ({"n_max": 2.5}, "n_max must be a whole number from 0 to 1000, got 2.5"),
+        ({"n_min": True}, "n_min must be a whole number"),
+        ({"n_avg": 1.5}, "n_avg must be a whole number from 1 to 64, got 1.5"),
+        ({"source_prompt": 5}, "the source prompt must be non-empty text, got 5"),
+        ({"source_prompt": "x" * 1001}, "the source prompt has 1001 characters; at most 1000"),
+    ],
+)
+def test_bad_flowedit_settings_and_source_prompts_teach(tiny_pipeline, kwargs, message):
+    with pytest.raises(EngineError, match=message):
+        tiny_pipeline.edit(torch.zeros(RATE), RATE, "a bell", **kwargs)
+
+
+def test_a_blank_source_prompt_is_the_null_condition(tiny_pipeline):
+    source = 0.1 * torch.randn(RATE, generator=torch.Generator().manual_seed(3))
+    null = tiny_pipeline.edit(source, RATE, "a bell", None, seed=2).waveforms
+    assert torch.equal(null, tiny_pipeline.edit(source, RATE, "a bell", "  ", seed=2).waveforms)
+    captioned = tiny_pipeline.edit(source, RATE, "a bell", "a dog barks", seed=2).waveforms
+    assert not torch.equal(null, captioned)
+
+
+@pytest.mark.parametrize("rate", [RATE, 44100])
+def test_a_range_reaching_the_clips_ends_is_not_faded_there(tiny_pipeline, rate):
+    # the clip's own start and end are no border with untouched audio: nothing to fade across
+    source = 0.2 * torch.randn(rate, generator=torch.Generator().manual_seed(1))
+    whole = tiny_pipeline.edit(source, rate, "a bell", seed=0).waveforms
+    ranged = tiny_pipeline.edit(source, rate, "a bell", seed=0, range_s=(0.0, 1.0)).waveforms
+    assert torch.equal(ranged, whole)
+    head = tiny_pipeline.edit(source, rate, "a bell", seed=0, range_s=(0.0, 0.5)).waveforms[0]
+    fade = int(CROSSFADE_S * rate)
+    torch.testing.assert_close(head[:fade], whole[0, :fade], rtol=0, atol=0.02)
+    assert torch.equal(head[int(0.5 * rate) + fade:], source[int(0.5 * rate) + fade:])
+
+
+def test_a_bfloat16_edit_integrates_float32_latents(tiny_checkpoint_dir, monkeypatch):
+    # autocast lowers the matmuls only: FlowEdit's source, noise and trajectory stay float32
+    from semanticaudio.engine import pipeline as module
+
+    seen = []
+    flow_edit = module.flow_edit
+
+    def recording_flow_edit(model, x_src, *args):
+        seen.append(x_src.dtype)
+        return flow_edit(model, x_src, *args)
+
+    monkeypatch.setattr(module, "flow_edit", recording_flow_edit)
+    bf16 = load_pipeline(tiny_checkpoint_dir, device="cpu", dtype="bfloat16")
+    result = bf16.edit(0.1 * torch.randn(RATE), RATE, "a gong", "a bell", seed=1)
+    assert seen == [torch.float32] and torch.isfinite(result.waveforms).all()
