@@ -97,7 +97,10 @@ class ClapScorer:
     def similarity(
         self, waveforms: list[torch.Tensor], sample_rate_hz: int, prompts: list[str]
     ) -> list[float]:
-        """Cosine similarity of each waveform with its prompt."""
+        """Cosine similarity of each waveform with its prompt (one prompt per waveform)."""
+        if len(waveforms) != len(prompts):
+            raise ValueError(f"similarity pairs each waveform with its prompt: got "
+                             f"{len(waveforms)} waveforms and {len(prompts)} prompts")
         audio = self.audio_embeddings(waveforms, sample_rate_hz)
         text = self.text_embeddings(prompts)
         return (audio * text).sum(dim=-1).cpu().tolist()

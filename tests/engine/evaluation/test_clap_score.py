@@ -150,3 +150,10 @@ def test_edit_pairs_name_their_problems_before_any_edit(tmp_path):
     pairs.write_text(json.dumps({"audio": "source.wav", "target": "rain", "source": 3}) + "\n")
     with pytest.raises(ValueError, match="'source' must be text or absent, got 3"):
         read_edit_pairs(pairs)
+
+
+def test_similarity_pairs_every_waveform_with_its_own_prompt(scorer_dir):
+    scorer = ClapScorer.from_folder(scorer_dir)
+    clip = torch.from_numpy(tone(440, 0.5))
+    with pytest.raises(ValueError, match="2 waveforms and 1 prompts"):
+        scorer.similarity([clip, clip], 16_000, ["rain"])  # would broadcast the one prompt
