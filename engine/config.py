@@ -7,6 +7,7 @@ JSON or TOML, read back only through ``from_dict`` here.
 from __future__ import annotations
 
 import dataclasses
+import types
 import typing
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
@@ -163,5 +164,90 @@ def from_dict(cls: type[T], data: dict[str, Any]) -> T:
     for name, value in data.items():
         hint = hints[name]
         is_nested = dataclasses.is_dataclass(hint) and isinstance(value, dict)
-        kwargs[name] = from_dict(hint, value) if is_nested else value
+        if is_nested:
+            kwargs[name] = from_dict(hint, value)
+            continue
+        try:
+            kwargs[name] = _typed(value, hint)
+        except _WrongTypeError:
+            raise ValueError(
+                f"{cls.__name__} setting {name!r} must be {_describe(hint)}, got {value!r}"
+            ) from None
     return cls(**kwargs)
+
+
+class _WrongTypeError(Exception):
+    """A value that does not fit its setting's type (turned into a ValueError that names it)."""
+
+
+def _typed(value: Any, hint: Any) -> Any:
+    """``value`` checked against ``hint`` (bool, int, float, str, Literal, tuple, unions);
+    an integral float becomes an int and a list a tuple where the hint asks. Raises _WrongTypeError.
+
+    TOML and JSON make ``"false"`` a string and ``1e5`` a float: taken as they are, the first is
+    true and the second breaks a step counter far from the file that said it.
+    """
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is Literal:
+        if value not in args:
+            raise _WrongTypeError
+        return value
+    if origin in (typing.Union, types.UnionType):
+        for member in args:
+            try:
+                return _typed(value, member)
+            except _WrongTypeError:
+                continue
+        raise _WrongTypeError
+    if origin is tuple:
+        if not isinstance(value, list | tuple):
+            raise _WrongTypeError
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_typed(item, args[0]) for item in value)
+        if args and len(args) != len(value):
+            raise _WrongTypeError
+        return tuple(_typed(item, member) for item, member in zip(value, args, strict=False))
+    if hint is bool or hint is str:
+        if not isinstance(value, hint):
+            raise _WrongTypeError
+        return value
+    if hint is int:
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise _WrongTypeError
+        return value
+    if hint is float:
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise _WrongTypeError
+        return float(value)
+    if hint is type(None):
+        if value is not None:
+            raise _WrongTypeError
+        return value
+    if dataclasses.is_dataclass(hint):
+        if not isinstance(value, hint | dict):
+            raise _WrongTypeError
+        return from_dict(hint, value) if isinstance(value, dict) else value
+    if origin in (dict, list) and not isinstance(value, origin):
+        raise _WrongTypeError
+    return value
+
+
+def _describe(hint: Any) -> str:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is Literal:
+        return "one of " + ", ".join(repr(a) for a in args)
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_describe(a) for a in args)
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            return f"a list of {_describe(args[0])}"
+        return f"a list of {len(args)} ({', '.join(_describe(a) for a in args)})"
+    names = {bool: "true or false", int: "a whole number", float: "a number", str: "text",
+             type(None): "none"}
+    if hint in names:
+        return names[hint]
+    if dataclasses.is_dataclass(hint):
+        return f"a table of {hint.__name__} settings"
+    return getattr(hint, "__name__", str(hint))

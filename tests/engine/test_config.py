@@ -41,3 +41,26 @@ def test_the_limits_load_without_torch_for_the_client_and_the_presets():
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            check=True).stdout.strip()
     assert shown == "False"
+
+
+@pytest.mark.parametrize(("table", "words"), [
+    ({"synthesizer_uses_text": "false"}, "'synthesizer_uses_text' must be true or false"),
+    ({"semantic_dim": "8"}, "'semantic_dim' must be a whole number, got '8'"),
+    ({"head": "mpl"}, "'head' must be one of 'mlp', 'linear', 'none'"),
+])
+def test_a_setting_of_the_wrong_type_is_refused_not_taken_as_truthy(table, words):
+    from semanticaudio.engine.config import ModelConfig, from_dict
+
+    with pytest.raises(ValueError, match=words):
+        from_dict(ModelConfig, table)
+
+
+def test_numbers_written_another_way_keep_their_meaning():
+    from semanticaudio.engine.config import from_dict
+    from semanticaudio.engine.training.config import ScheduleConfig
+
+    schedule = from_dict(ScheduleConfig, {"total_steps": 1e5, "decay_steps": [2e4, 40_000]})
+    assert schedule.total_steps == 100_000 and isinstance(schedule.total_steps, int)
+    assert schedule.decay_steps == (20_000, 40_000)
+    with pytest.raises(ValueError, match=r"'warmup_steps' must be a whole number, got 2\.5"):
+        from_dict(ScheduleConfig, {"warmup_steps": 2.5})
