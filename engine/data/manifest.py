@@ -48,8 +48,9 @@ def read_manifest(path: str | Path) -> list[ManifestEntry]:
     if not path.is_file():
         raise ManifestError(f"manifest {path} does not exist (expected a JSONL file)")
     entries = []
-    with path.open(encoding="utf-8") as lines:
-        for line_number, line in enumerate(lines, start=1):
+    with path.open("rb") as lines:
+        for line_number, raw in enumerate(lines, start=1):
+            line = _decode(raw, line_number, path)
             if line.strip():
                 entries.append(_parse_line(line, line_number, path))
     if not entries:
@@ -60,6 +61,17 @@ def read_manifest(path: str | Path) -> list[ManifestEntry]:
 def manifest_digest(path: str | Path) -> str:
     """sha256 of the manifest's bytes: a cache built from it is tied to exactly this file."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _decode(raw: bytes, line_number: int, path: Path) -> str:
+    """One line as text: UTF-8, with the byte-order mark some editors put first tolerated."""
+    try:
+        return raw.decode("utf-8-sig" if line_number == 1 else "utf-8")
+    except UnicodeDecodeError as error:
+        raise ManifestError(
+            f"{path}:{line_number}: not UTF-8 text (byte {error.object[error.start]:#04x} at "
+            f"column {error.start + 1}); save the manifest as UTF-8"
+        ) from None
 
 
 def _parse_line(line: str, line_number: int, path: Path) -> ManifestEntry:

@@ -53,3 +53,13 @@ def test_digest_follows_the_bytes(tmp_path):
     b = write_lines(tmp_path / "b.jsonl", ['{"audio": "x.wav", "caption": "y"}'])
     assert manifest_digest(a) != manifest_digest(b)
     assert manifest_digest(a) == manifest_digest(a)
+
+
+def test_a_line_that_is_not_utf8_is_named_and_a_byte_order_mark_is_accepted(tmp_path):
+    manifest = tmp_path / "m.jsonl"
+    good = b'{"audio": "a.wav", "caption": "rain"}\n'
+    manifest.write_bytes(good + '{"audio": "b.wav", "caption": "café"}\n'.encode("latin-1"))
+    with pytest.raises(ManifestError, match=rf"{manifest}:2: not UTF-8 text \(byte 0xe9"):
+        read_manifest(manifest)
+    manifest.write_bytes(b"\xef\xbb\xbf" + good)  # as Windows Notepad and Excel save UTF-8
+    assert read_manifest(manifest)[0].caption == "rain"
