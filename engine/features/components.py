@@ -8,11 +8,14 @@
   ``engine/configs/paper_components.toml`` names the paper's four published models.
 
 The specs are stored in the cache with local paths made absolute, so that ``sa export`` can
-build a checkpoint with exactly the components the model was trained on.
+build a checkpoint with exactly the components the model was trained on. A path or hub id names
+where weights live, not which weights: ``component_digests`` fingerprints the files themselves,
+so that a cache notices new weights saved behind an unchanged path.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tomllib
 from pathlib import Path
@@ -47,6 +50,38 @@ def load_components(specs: ComponentSpecs) -> Components:
     """Load every role of ``specs`` (paths already absolute or hub ids), in eval mode."""
     loaded = {role: load_component(role, spec, None).eval() for role, spec in specs.items()}
     return Components(**loaded)
+
+
+def component_digests(specs: ComponentSpecs) -> dict[str, str]:
+    """role → sha256 of the component's files (relative names and bytes), in ``specs`` order.
+
+    A local path is hashed as it is; a hub id through the cached snapshot it loads from. This
+    reads every weights file once (seconds for the paper's components).
+    """
+    return {role: _digest_files(_component_location(spec["path"])) for role, spec in specs.items()}
+
+
+def _component_location(path: str) -> Path:
+    local = Path(path).expanduser()
+    if local.exists():
+        return local
+    from semanticaudio.engine.components.hub import resolve_folder
+
+    return resolve_folder(path, [])  # the hub snapshot the loaders read (never downloads)
+
+
+def _digest_files(location: Path) -> str:
+    files = [location] if location.is_file() else sorted(
+        p for p in location.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(location).parts)
+    )  # hidden files (.DS_Store, editor swap files) are not part of a component
+    digest = hashlib.sha256()
+    for file in files:
+        name = file.name if file == location else file.relative_to(location).as_posix()
+        digest.update(name.encode() + b"\0")
+        with file.open("rb") as handle:
+            digest.update(hashlib.file_digest(handle, "sha256").digest())
+    return digest.hexdigest()
 
 
 def _read_table(path: Path) -> dict[str, Any]:

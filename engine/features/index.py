@@ -15,16 +15,17 @@ Each shard holds, for its n clips (T = frames per clip, L = longest caption in t
     token_mask       (n, L) bool                    True = a real token
     text_global      (n, global_dim)                CLAP text vector
 
-and, in its safetensors metadata, the captions, manifest lines and skipped files as JSON. Shard k
-always covers manifest entries [k·shard_size, (k+1)·shard_size), so a resumed job knows which
-shards are finished from the files alone.
+and, in its safetensors metadata, the cache key, the captions, manifest lines and skipped files,
+and the size and modification time of each covered entry's audio file, as JSON. Shard k always
+covers manifest entries [k·shard_size, (k+1)·shard_size), so a resumed job knows which shards
+are finished (and still match their audio) from the files alone.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,9 @@ class CacheHeader:
     feature_dtype: str  # of semantic_frames and text_tokens; acoustic latents stay float32
     components: dict[str, dict[str, Any]]
     dims: dict[str, int]  # acoustic_dim, semantic_embed_dim, token_dim, global_dim
+    # role → sha256 of the component's files: new weights behind the same path are another
+    # cache (empty in indexes written before digests were kept)
+    component_digests: dict[str, str] = field(default_factory=dict)
 
     @property
     def num_shards(self) -> int:
@@ -64,6 +68,8 @@ class CacheHeader:
     def key(self) -> str:
         """A digest of everything that decides the shards' content."""
         content = {k: v for k, v in asdict(self).items() if k != "manifest"}
+        if not content["component_digests"]:
+            del content["component_digests"]  # the key of an index written before digests
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:16]
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import torch
 from semanticaudio.engine.components.base import TextEmbedding
-from semanticaudio.engine.features.index import CacheIndex, read_complete_index
+from semanticaudio.engine.features.index import CacheError, CacheIndex, read_complete_index
 from semanticaudio.engine.features.tensors import pad_tokens
 
 FRAME_FIELDS = ("acoustic", "semantic_frames", "frame_mask")
@@ -77,6 +77,7 @@ class FeatureCache(torch.utils.data.Dataset):
         self.folder = Path(folder)
         self.index: CacheIndex = read_complete_index(self.folder)
         self.shards = sorted(self.index.shards, key=lambda s: s.index)
+        self._check_shard_files()
         self.offsets = [0]
         for shard in self.shards:
             self.offsets.append(self.offsets[-1] + shard.num_clips)
@@ -107,6 +108,32 @@ class FeatureCache(torch.utils.data.Dataset):
             get["text_global"].float(),
             captions[row],
         )
+
+    def _check_shard_files(self) -> None:
+        """Every shard the index lists is there, of this cache, with the clips it says: a
+        missing or foreign shard is named now, not by a data loader in the middle of an epoch."""
+        from safetensors import SafetensorError, safe_open
+
+        key = self.header.key()
+        for shard in self.shards:
+            path = self.folder / shard.file
+            try:
+                with safe_open(str(path), framework="pt") as handle:
+                    metadata = handle.metadata() or {}
+            except (SafetensorError, OSError) as error:
+                raise CacheError(
+                    f"{path}, listed in {self.folder / 'index.json'}, cannot be read ({error}); "
+                    "rerun the `sa cache-features` command that made the cache to redo it"
+                ) from None
+            if metadata.get("cache_key") != key or metadata.get("num_clips") != str(
+                shard.num_clips
+            ):
+                raise CacheError(
+                    f"{path} does not belong to the cache in {self.folder} (cache key "
+                    f"{metadata.get('cache_key')!r}, {metadata.get('num_clips')} clips; the index "
+                    f"says {key!r}, {shard.num_clips} clips); rerun the `sa cache-features` "
+                    "command that made the cache to redo it"
+                )
 
     def _handle(self, position: int):
         if position not in self._open:

@@ -2,7 +2,9 @@
 
 Training never touches audio or the frozen encoders again: it reads these shards. Every shard is
 written atomically (a temporary file, then a rename), so after an interruption the same command
-finds the finished shards, skips them and computes only the rest.
+finds the finished shards, skips them and computes only the rest. A finished shard is reused only
+while its audio files keep the size and modification time they had when it was encoded (the
+shard records them); the components' weights are part of the cache's key (their digests).
 """
 
 from __future__ import annotations
@@ -17,7 +19,11 @@ from semanticaudio.engine.checkpoint import Components
 from semanticaudio.engine.components.tiny import check_frame_rates
 from semanticaudio.engine.data.audio import ClipSettings, SkipLog, read_clips
 from semanticaudio.engine.data.manifest import ManifestEntry, manifest_digest, read_manifest
-from semanticaudio.engine.features.components import load_components, read_component_specs
+from semanticaudio.engine.features.components import (
+    component_digests,
+    load_components,
+    read_component_specs,
+)
 from semanticaudio.engine.features.files import save_safetensors_atomic
 from semanticaudio.engine.features.index import (
     FEATURE_DTYPES,
@@ -82,7 +88,7 @@ def cache_features(request: CacheRequest) -> CacheSummary:
     # 2. Find the shards a previous run finished.
     request.out_dir.mkdir(parents=True, exist_ok=True)
     _check_same_cache(request.out_dir, header)
-    done = _finished_shards(request.out_dir, header)
+    done = _finished_shards(request.out_dir, header, entries)
     reused = len(done)
     # 3. Encode the rest, one atomically written shard at a time.
     written = 0
@@ -127,6 +133,7 @@ def _header(request: CacheRequest, entries, specs, components: Components) -> Ca
         feature_dtype=request.feature_dtype,
         components=specs,
         dims=dims,
+        component_digests=component_digests(specs),
     )
 
 
@@ -138,7 +145,8 @@ def _check_same_cache(folder: Path, header: CacheHeader) -> None:
     if existing.key() != header.key():
         differing = [
             name for name in ("manifest_sha256", "num_entries", "clip_seconds", "shard_size",
-                              "feature_dtype", "components", "dims", "sample_rate_hz")
+                              "feature_dtype", "components", "component_digests", "dims",
+                              "sample_rate_hz")
             if getattr(existing, name) != getattr(header, name)
         ]
         raise CacheError(
@@ -147,8 +155,11 @@ def _check_same_cache(folder: Path, header: CacheHeader) -> None:
         )
 
 
-def _finished_shards(folder: Path, header: CacheHeader) -> dict[int, ShardInfo]:
-    """Shards whose file exists and was written for this very header."""
+def _finished_shards(
+    folder: Path, header: CacheHeader, entries: list[ManifestEntry]
+) -> dict[int, ShardInfo]:
+    """Shards whose file exists, was written for this very header and whose audio files are
+    unchanged since."""
     from safetensors import safe_open
 
     done = {}
@@ -161,7 +172,10 @@ def _finished_shards(folder: Path, header: CacheHeader) -> dict[int, ShardInfo]:
                 metadata = shard.metadata() or {}
         except Exception:  # a damaged shard (any error reading it) is simply computed again
             continue
-        if metadata.get("cache_key") == header.key():
+        chunk = entries[k * header.shard_size : (k + 1) * header.shard_size]
+        if metadata.get("cache_key") == header.key() and metadata.get(
+            "audio_stats"
+        ) == json.dumps(_audio_stats(chunk)):
             done[k] = ShardInfo(
                 shard_file(k), k, int(metadata["num_clips"]), json.loads(metadata["skipped"])
             )
@@ -177,6 +191,7 @@ def _write_shard(
     device: torch.device,
 ) -> ShardInfo:
     """Encode the readable clips of ``chunk`` and write shard ``k``."""
+    audio_stats = _audio_stats(chunk)  # before reading: a file changed meanwhile is redone later
     skips = SkipLog(report=request.progress)
     clips = list(read_clips(chunk, ClipSettings(header.clip_seconds, header.sample_rate_hz), skips))
     parts = [
@@ -191,9 +206,23 @@ def _write_shard(
         "captions": json.dumps([entry.caption for entry, _ in clips]),
         "lines": json.dumps([entry.line_number for entry, _ in clips]),
         "skipped": json.dumps(skipped),
+        "audio_stats": json.dumps(audio_stats),
     }
     save_safetensors_atomic(request.out_dir / shard_file(k), tensors, metadata)
     return ShardInfo(shard_file(k), k, len(clips), skipped)
+
+
+def _audio_stats(chunk: list[ManifestEntry]) -> list[list[int] | None]:
+    """[size in bytes, modification time in ns] of each entry's audio file (None: no file)."""
+    stats = []
+    for entry in chunk:
+        try:
+            status = entry.audio_path.stat()
+        except OSError:
+            stats.append(None)
+        else:
+            stats.append([status.st_size, status.st_mtime_ns])
+    return stats
 
 
 @torch.no_grad()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from semanticaudio.engine.checkpoint import Checkpoint, save_checkpoint
 from semanticaudio.engine.config import CheckpointConfig
-from semanticaudio.engine.features.components import load_components
+from semanticaudio.engine.features.components import component_digests, load_components
 from semanticaudio.engine.models.semantic_audio import SemanticAudioModel
 from semanticaudio.engine.training.run import RunError, RunInfo, final_weights, read_run_info
 
@@ -41,7 +41,8 @@ def export_runs(
     weights, step = final_weights(final_dir, use_ema)
     model.load_state_dict(weights)
     used_ema = use_ema and info.config.training.ema_decay > 0
-    # 3. The components the training cache was made with.
+    # 3. The components the training cache was made with (their files unchanged since).
+    _check_component_files(info)
     components = load_components(info.cache.components)
     # 4. Save as a checkpoint folder.
     config = CheckpointConfig(model=info.model, name=name or final_dir.name)
@@ -73,6 +74,23 @@ def _final_run(runs: dict[Path, RunInfo]) -> tuple[Path, RunInfo]:
                 "name the matching stage-1 run or just the stage-2 run"
             )
     return final, runs[final]
+
+
+def _check_component_files(info: RunInfo) -> None:
+    """The components' files must still be those the cache was made with: a model is useless
+    with an encoder or codec other than the one it learned on."""
+    recorded = info.cache.component_digests
+    if not recorded:  # a run from before the cache kept digests
+        return
+    current = component_digests(info.cache.components)
+    changed = [role for role, digest in current.items() if recorded.get(role) != digest]
+    if changed:
+        paths = ", ".join(f"{role}: {info.cache.components[role]['path']}" for role in changed)
+        raise RunError(
+            f"the files of {paths} changed since the cache {info.cache.path} was made; the model "
+            "was trained on the earlier ones: put those back (or cache the data and train again "
+            "with the new ones)"
+        )
 
 
 def _describe(by_stage: dict[str, list[Path]]) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,7 @@ class CacheRef:
     key: str
     components: dict[str, dict[str, Any]]
     dims: dict[str, int]
+    component_digests: dict[str, str] = field(default_factory=dict)  # see features/components
 
 
 @dataclass(frozen=True)

@@ -77,12 +77,14 @@ def check_stage1_run(head_from: Path, config: TrainConfig, cache: FeatureCache) 
     source = read_run_info(head_from)
     if source.stage != "stage1":
         raise RunError(f"{head_from} is a {source.stage} run; stage2 needs a stage1 run")
+    digests = source.cache.component_digests, cache.header.component_digests
     if source.cache.components != cache.header.components or source.cache.dims != dict(
         cache.header.dims
-    ):
+    ) or (all(digests) and digests[0] != digests[1]):  # runs from before digests: not compared
         raise RunError(
-            f"{head_from} was trained on features of other components than the cache "
-            f"{cache.folder}; cache the stage-2 data with the same --components"
+            f"{head_from} was trained on features of other components (or other weights at the "
+            f"same paths) than the cache {cache.folder}; cache the stage-2 data with the same "
+            "--components"
         )
     wanted = model_config_for("stage2", config, cache.header.dims)
     if wanted != source.model:

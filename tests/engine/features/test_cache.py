@@ -125,3 +125,50 @@ def test_half_precision_features_halve_the_frames(corpus, tiny_checkpoint_dir, s
     assert half["acoustic"].dtype == torch.float32  # flow targets stay exact
     torch.testing.assert_close(half["semantic_frames"].float(), full["semantic_frames"],
                                rtol=1e-2, atol=1e-2)
+
+
+def test_new_component_weights_behind_the_same_path_are_another_cache(corpus, tmp_path):
+    from semanticaudio.engine.tiny import write_tiny_checkpoint
+
+    components, out = tmp_path / "components", tmp_path / "cache"
+    write_tiny_checkpoint(components, seed=0)
+    build_cache(corpus, components, out, max_new_shards=1)
+    write_tiny_checkpoint(components, seed=1)  # retrained weights saved over the old ones
+    with pytest.raises(CacheError, match="component_digests"):
+        build_cache(corpus, components, out)  # would mix shards of two codecs
+
+
+def test_a_changed_audio_file_is_encoded_again(tiny_checkpoint_dir, tmp_path):
+    import os
+
+    import soundfile
+
+    from tests.engine.training.helpers import SAMPLE_RATE_HZ, tone
+
+    corpus = write_tone_corpus(tmp_path / "corpus", count=8)
+    out = tmp_path / "cache"
+    build_cache(corpus, tiny_checkpoint_dir, out)
+    changed = corpus.parent / "tone_5.wav"  # in the second shard
+    soundfile.write(changed, tone(1_000.0, 1.0), SAMPLE_RATE_HZ)
+    os.utime(changed, ns=(1, 1))  # a new file, whatever the file system's clock resolution
+    summary = build_cache(corpus, tiny_checkpoint_dir, out)
+    assert (summary.shards_reused, summary.shards_written) == (1, 1)
+    fresh = tmp_path / "fresh"
+    build_cache(corpus, tiny_checkpoint_dir, fresh)
+    for name, tensors in shard_tensors(fresh).items():
+        for key, value in tensors.items():
+            assert torch.equal(shard_tensors(out)[name][key], value), (name, key)
+
+
+def test_a_missing_or_foreign_shard_is_named_when_the_cache_opens(straight_cache, tmp_path):
+    import shutil
+
+    out = tmp_path / "cache"
+    shutil.copytree(straight_cache, out)
+    second = out / "shard_00001.safetensors"
+    second.unlink()
+    with pytest.raises(CacheError, match=r"shard_00001.safetensors, listed in .* cannot be read"):
+        FeatureCache(out)
+    shutil.copy(out / "shard_00000.safetensors", second)  # 4 clips where the index says 3
+    with pytest.raises(CacheError, match=r"shard_00001.safetensors does not belong"):
+        FeatureCache(out)

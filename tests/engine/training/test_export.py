@@ -45,3 +45,16 @@ def test_export_explains_what_is_missing(trained_runs, tmp_path):
         export_runs([trained_runs["base"], trained_runs["stage2"]], tmp_path / "b")
     with pytest.raises(RunError, match="not a training run"):
         export_runs([tmp_path], tmp_path / "c")
+
+
+def test_export_refuses_components_whose_files_changed_since_caching(tmp_path):
+    from semanticaudio.engine.tiny import write_tiny_checkpoint
+
+    from tests.engine.training.helpers import build_cache, train_stage, write_tone_corpus
+
+    components = write_tiny_checkpoint(tmp_path / "components", seed=0)
+    build_cache(write_tone_corpus(tmp_path / "corpus", count=4), components, tmp_path / "cache")
+    train_stage("base", tmp_path / "cache", tmp_path / "run", until_step=1)
+    write_tiny_checkpoint(components, seed=1)  # another codec saved over the trained-on one
+    with pytest.raises(RunError, match=r"files of codec: .* changed since the cache"):
+        export_runs([tmp_path / "run"], tmp_path / "model")
