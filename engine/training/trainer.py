@@ -209,11 +209,17 @@ class Trainer:
         self.optimizer.zero_grad(set_to_none=True)
         size = self.config.batch.micro_batch_size or batch.batch_size
         parts = batch.split(size)
+        # Each part's loss is a mean over its real frames; weighted by its share of the real
+        # frames of the whole step (every process's, as DDP then averages the gradients), the
+        # sum is the mean over every real frame, whatever the micro-batching and the sharding.
+        frames = batch.frame_mask.sum(dim=1).tolist()  # real frames per clip (one sync)
+        mean_frames = dist_utils.all_reduce_mean(float(sum(frames)), self.context)
         total = torch.zeros((), device=self.context.device)
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
+            share = sum(frames[i * size : (i + 1) * size]) / mean_frames  # × processes / all
             with self._no_sync(last), self._autocast():
-                loss = self.objective(part) * (part.batch_size / batch.batch_size)
+                loss = self.objective(part) * share
                 loss.backward()
             total += loss.detach().float()
         clip = self.config.optimizer.grad_clip_norm or float("inf")
@@ -344,7 +350,7 @@ def _run_info(request: TrainRequest, context: DistributedContext, cache: Feature
         config=request.config,
         model=model_config_for(request.stage, request.config, header.dims),
         cache=CacheRef(str(cache.folder.resolve()), header.key(), header.components,
-                       dict(header.dims)),
+                       dict(header.dims), dict(header.component_digests)),
         world_size=context.world_size,
         head_from=head_from if request.stage == "stage2" else None,
     )

@@ -129,3 +129,43 @@ def test_padding_frames_do_not_touch_the_loss(tone_cache):
         objective = StageObjective(model, "stage1", 0.1, torch.Generator().manual_seed(0))
         losses.append(objective(data))
     torch.testing.assert_close(losses[0], losses[1], rtol=1e-5, atol=1e-6)
+
+
+def test_stage2_refuses_a_cache_of_other_weights_behind_the_same_component_paths(tmp_path):
+    from semanticaudio.engine.tiny import write_tiny_checkpoint
+
+    from tests.engine.training.helpers import build_cache, write_tone_corpus
+
+    components = write_tiny_checkpoint(tmp_path / "components", seed=0)
+    manifest = write_tone_corpus(tmp_path / "corpus", count=4)
+    build_cache(manifest, components, tmp_path / "cache1")
+    train_stage("stage1", tmp_path / "cache1", tmp_path / "stage1", until_step=1)
+    write_tiny_checkpoint(components, seed=1)  # the encoders retrained in place
+    build_cache(manifest, components, tmp_path / "cache2")
+    with pytest.raises(RunError, match="other weights at the same paths"):
+        train_stage("stage2", tmp_path / "cache2", tmp_path / "stage2",
+                    head_from=tmp_path / "stage1")
+
+
+def test_gradient_accumulation_weighs_every_real_frame_alike(tone_cache, tmp_path):
+    """Micro-batches with fewer real frames must not count more: the accumulated loss is the
+    mean over every real frame of the step, as one pass over the whole batch computes it."""
+    from semanticaudio.engine.features.reader import FeatureCache, collate_clips
+    from semanticaudio.engine.training.distributed import init_distributed
+    from semanticaudio.engine.training.objectives import StageObjective
+    from semanticaudio.engine.training.trainer import Trainer, TrainRequest
+
+    config = tiny_config(batch={"micro_batch_size": 2})
+    request = TrainRequest("stage1", config, tone_cache, tmp_path / "run", device="cpu",
+                           progress=False)
+    trainer = Trainer.start(request, init_distributed("cpu"))
+    cache = FeatureCache(tone_cache)
+    batch = collate_clips([cache[i] for i in (0, 1, 2, 5)])  # 25 + 25 | 15 + 15 real frames
+    replay = torch.Generator()
+    replay.set_state(trainer.generator.get_state())
+    objective = StageObjective(trainer.model, "stage1", config.training.cfg_dropout, replay)
+    with torch.no_grad():
+        parts = [(objective(part), part.frame_mask.sum()) for part in batch.split(2)]
+    expected = sum(loss * frames for loss, frames in parts) / batch.frame_mask.sum()
+    loss, _ = trainer._train_step(batch)
+    torch.testing.assert_close(loss, expected, rtol=1e-6, atol=0)
