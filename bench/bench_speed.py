@@ -8,18 +8,19 @@ Random weights (their adaLN and output layers randomised so that the flows move)
 28 × 1152 DiTs and the published DAC-VAE architecture (bench_engine.py builds them); its text and
 semantic encoders are tiny. Phases, in order, each skipped once ``--budget-s`` would be exceeded:
 plain (fp32, the reference), training (paper-size samples/s), fast (bf16, buckets, CUDA graphs,
-compiled block and decoder), cached (a second process reusing the compile cache), ablations (plain
-bf16 autocast; fast without compile; fast without graphs; fast in fp32), codec (the decoder alone:
-fp32 and bf16 variants), profile (the fast path's kernels by device time). The JSON is rewritten
-after every phase. Cases: generate, generate_x{V} (V variations in one call) and a semantic FlowEdit
-with the paper's settings, each the median of --repeats runs after one first call (whose time, for
-the fast path, includes compiling and capturing).
+compiled block; the decoder compiled only with --compile-codec), cached (a second process reusing
+the compile cache), ablations (plain bf16 autocast; fast without compile; fast without graphs; fast
+in fp32), codec (the decoder alone: fp32 and bf16 variants), profile (the fast path's kernels by
+device time). The JSON is rewritten after every phase. Cases: generate, generate_x{V} (V variations
+in one call) and a semantic FlowEdit with the paper's settings, each the median of --repeats runs
+after one first call (whose time, for the fast path, includes compiling and capturing).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import platform
 import statistics
 import subprocess
@@ -193,24 +194,35 @@ def phase_fast(state: dict, args, device, budget) -> dict:
               "match_vs_plain_fp32": output_match(results, state.get("plain_results", {})),
               "peak_memory_gb": _peak_gb(device), "graphs": fast.accelerator.runner.num_graphs}
     if budget.allows(0):
-        report["breakdown_s"] = stage_breakdown(fast, args, device)
+        try:  # the cases above cost device time: a failing breakdown must not lose them
+            report["breakdown_s"] = stage_breakdown(fast, args, device)
+        except Exception as error:
+            report["breakdown_s"] = {"error": repr(error),
+                                     "traceback": traceback.format_exc()[-2000:]}
     return report
 
 
 def stage_breakdown(fast, args, device) -> dict:
-    """generate's parts on their own (after the fast cases, so nothing compiles here)."""
+    """generate's parts on their own: plan (the Base model's sampling for a Base model),
+    synthesize and decode, each with generate's settings, so that they replay the graphs of the
+    fast cases before them and nothing compiles here."""
     accel, model = fast.accelerator, fast.model
     text = fast.components.encode_text([PROMPT]).to(device, torch.float32)
-    frames = round(args.duration * fast.frame_rate_hz)
-    sampling = fast.checkpoint.config.sampling
-    noise = torch.randn(1, frames, model.config.semantic_dim)
-    parts = {"plan": lambda: accel.sample("planner", text, noise, sampling.planner_steps,
-                                          sampling.planner_guidance)}
-    if model.is_two_stage:
+    frames = math.ceil(args.duration * fast.frame_rate_hz)  # as generate counts them
+    sampling, two_stage = fast.checkpoint.config.sampling, model.is_two_stage
+    role, dim = ("planner", model.config.semantic_dim) if two_stage else (
+        "base", model.config.acoustic_dim)
+    steps = sampling.planner_steps if two_stage else sampling.base_steps
+    noise = torch.randn(1, frames, dim)
+    parts = {"plan": lambda: accel.sample(role, text, noise, steps,
+                                          sampling.text_guidance(two_stage))}
+    if two_stage:
         semantic = parts["plan"]()
         acoustic = torch.randn(1, frames, model.config.acoustic_dim)
+        null_text = not model.config.synthesizer_uses_text  # as FastPipeline._synthesize
         parts["synthesize"] = lambda: accel.sample("synthesizer", text, acoustic,
-                                                   sampling.synth_steps, 1.0, semantic)
+                                                   sampling.synth_steps, sampling.synth_guidance,
+                                                   semantic, null_text)
     latent = torch.randn(1, frames, model.config.acoustic_dim, device=device)
     parts["decode"] = lambda: accel.codec.decode(latent)
     return {name: round(statistics.median(timed(fn, device)[0] for _ in range(3)), 4)
@@ -409,8 +421,8 @@ def targets(report: dict, args, device: torch.device) -> dict:
         seconds = phases.get("plain", {}).get("cases", {}).get("generate", {}).get(
             "seconds_median")
         return {"cpu_generate_5s": _check(seconds, CPU_TARGET_S)}
-    if args.size != "paper":
-        return {"note": "GPU targets are for --size paper"}
+    if args.size != "paper" or args.model or args.duration != 10.0 or args.variations != 4:
+        return {"note": "GPU targets are for --size paper with --duration 10 --variations 4"}
     fast = phases.get("fast", {}).get("cases", {})
     cached = phases.get("cached", {}).get("first_call_s", {})
     checks = {name: _check(fast.get(name, {}).get("seconds_median"), limit)
@@ -448,8 +460,15 @@ def run(args: argparse.Namespace) -> dict:
               "python": platform.python_version(), "compile": args.compile,
               "tf32_matmul": torch.backends.cuda.matmul.allow_tf32, "phases": {}}
     start = time.perf_counter()
-    state = {"plain": build_pipeline(args.size, device, args.model)}
+    try:
+        state = {"plain": build_pipeline(args.size, device, args.model)}
+    except Exception as error:  # still leave a report: it may be all a device run brings back
+        report["build_error"] = {"error": repr(error),
+                                 "traceback": traceback.format_exc()[-3000:]}
+        write(report, args.out)
+        raise SystemExit(f"could not build the pipeline: {error!r} (see {args.out})") from error
     report["build_s"] = round(time.perf_counter() - start, 2)
+    write(report, args.out)  # a run cut off in its first phase still says what it ran on
     phases = {"plain": phase_plain, "training": phase_training, "fast": phase_fast,
               "cached": phase_cached, "ablations": phase_ablations, "codec": phase_codec,
               "profile": phase_profile}

@@ -146,3 +146,34 @@ def test_the_loops_never_read_device_values_on_the_host():
         flowedit_loop(planner, *edit)
     assert "addmm" in recorder.names  # the recorder saw the loops
     assert not recorder.names & SYNCING_OPS, recorder.names & SYNCING_OPS
+
+
+def test_the_loops_run_on_the_meta_device_so_they_read_no_values_on_the_host():
+    """Meta tensors hold no data, so every host read of a device value raises there: also
+    ``.tolist()``, ``.cpu()`` and ``.numpy()``, which the recorder above cannot see on the CPU
+    (they dispatch no aten op there) and which would sync or break a CUDA graph capture."""
+    from semanticaudio.engine.accel.graphs import map_tensors
+
+    meta = torch.device("meta")
+    accel = accelerator()
+    planner, synth = accel.dits["planner"], accel.dits["synthesizer"]
+    text = random_text(planner, V, (3, 7), seed=0)
+    source = random_text(planner, V, (5, 2), seed=1)
+    latent = _randn(V, T, planner.in_proj.in_features, seed=2)
+    semantic = _randn(V, T, synth.frame_cond_proj.in_features, seed=3)
+    runs = [
+        (planner, euler_loop, accel.sample_inputs(text, latent, 3, 4.5)),
+        (synth, euler_loop, accel.sample_inputs(text, latent, 2, 1.0, semantic, null_text=True)),
+    ]
+    for settings, conditions, region in [
+        (FlowEditConfig(6, 5, 1, 2, source_guidance=2.0), EditConditions(text, source),
+         torch.linspace(0, 1, T)),
+        (FlowEditConfig(6, 4, 0, 2, target_guidance=1.0), EditConditions(text), None),
+    ]:
+        inputs = accel.edit_inputs(latent, conditions, settings, region,
+                                   torch.Generator().manual_seed(0))
+        runs.append((planner, flowedit_loop, inputs))
+    for dit, loop, (plan, inputs) in runs:
+        with torch.no_grad():
+            out = loop(dit.to(meta), plan, map_tensors(inputs, lambda t: t.to(meta)))
+        assert out.device == meta and out.shape == (V, 50, dit.out_proj.out_features)
