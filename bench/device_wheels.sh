@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Fetch, on a machine with package access, the wheels that the GPU machine lacks for the engine
 # (its image has torch 2.11, torchaudio, transformers, but not descript-audio-codec and the
-# modules `import dac` pulls in). They land in .whl/ (git-ignored: add `/.whl/` to
-# .git/info/exclude); the device run carries that folder. Python 3.12, x86-64, as there.
+# modules `import dac` pulls in). They land in .whl/ (git-ignored by .gitignore); the device
+# run carries that folder. Python 3.12, x86-64, as there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .whl
