@@ -82,7 +82,7 @@ def fast_config(args: argparse.Namespace, compile_: bool, graphs: bool = True, w
     if dtype is None:  # the CPU has no fast bf16 here
         dtype = "float32" if args.device == "cpu" else "bfloat16"
     return FastConfig(dtype=dtype, codec_dtype=dtype, compile=compile_,
-                      compile_mode=args.compile_mode,
+                      compile_mode=args.compile_mode, codec_lstm_dtype=args.codec_lstm_dtype,
                       compile_codec=compile_codec, cuda_graphs=graphs, allow_cpu=True,
                       cache_dir=Path(args.cache_dir), warmup=tuple(warmup))
 
@@ -239,9 +239,11 @@ def phase_cached(state: dict, args, device, budget) -> dict:
                "--size", args.size, *model, "--device", str(device),
                "--duration", str(args.duration),
                "--variations", str(args.variations), "--cache-dir", args.cache_dir,
-               "--out", str(result_file)]
+               "--compile-mode", args.compile_mode, "--out", str(result_file)]
     if args.compile_codec:
         command.append("--compile-codec")
+    if args.codec_lstm_dtype:
+        command += ["--codec-lstm-dtype", args.codec_lstm_dtype]
     command += ["--compile-mode", args.compile_mode]
     timeout = max(budget.remaining(), 30.0)
     completed = subprocess.run(command, timeout=timeout, capture_output=True, text=True)
@@ -305,8 +307,10 @@ def phase_ablations(state: dict, args, device, budget) -> dict:
 
 def phase_codec(state: dict, args, device, budget) -> dict:
     """The decoder alone on a 10 s latent: fp32 as shipped; the fast path's bf16 copy, also
-    with cuDNN restricted to deterministic algorithms, with cuDNN timing its algorithms, and
-    without the published watermark branch (what it costs); compiled only with
+    with cuDNN restricted to deterministic algorithms, with cuDNN timing its algorithms,
+    without the published watermark branch (what it costs), and with the watermark's LSTMs in
+    float16 one layer per call, the batch padded to 8 (cuDNN's persistent kernel; compiled
+    .LayeredLSTM); compiled only with
     --compile-codec (first call = compile time). Each against the fp32 waveform, and whether
     two decodes of the same latent are equal."""
     from semanticaudio.engine.accel.compiled import FastDecodeCodec
@@ -330,7 +334,8 @@ def phase_codec(state: dict, args, device, budget) -> dict:
                 "bf16": bf16(compile=False),
                 "bf16_deterministic": bf16(compile=False, deterministic=True),
                 "bf16_cudnn_benchmark": bf16(compile=False, cudnn_benchmark=True),
-                "bf16_without_watermark": bf16_without_watermark}
+                "bf16_without_watermark": bf16_without_watermark,
+                "bf16_lstm_fp16_layered": bf16(compile=False, lstm_dtype=torch.float16)}
     if args.compile_codec:
         decoders["bf16_compiled"] = bf16(compile=True)
     report, reference = {}, None
@@ -514,6 +519,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--phase-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--compile-mode", choices=COMPILE_MODES, default="default",
                         help="torch.compile mode of the DiT block (FastConfig.compile_mode)")
+    parser.add_argument("--codec-lstm-dtype", choices=["float16", "bfloat16", "float32"],
+                        help="the fast path's decoder runs its LSTMs one layer per call in this "
+                             "dtype (FastConfig.codec_lstm_dtype; default: as the decoder)")
     parser.add_argument("--compile-codec", action="store_true",
                         help="compile the codec decoder in the fast path (the codec phase "
                              "measures it on its own either way)")

@@ -19,12 +19,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 from semanticaudio.engine.components.base import AcousticCodec
 from semanticaudio.engine.errors import EngineError
 from semanticaudio.engine.models.dit import DiT
 from torch import nn
 
 MIN_RECOMPILE_LIMIT = 64  # one compiled block per (batch, bucket) shape; the default is 8
+PERSISTENT_BATCH_MULTIPLE = 8  # torch asks cuDNN for its persistent LSTM only at batch 8k ≤ 128
 
 
 def inference_copy(module: nn.Module, dtype: torch.dtype) -> nn.Module:
@@ -105,6 +107,63 @@ def fold_weight_norm(module: nn.Module) -> nn.Module:
     return module
 
 
+class LayeredLSTM(nn.Module):
+    """An ``nn.LSTM`` (unidirectional, no projection, time first) run one layer per call in
+    ``dtype``, with the batch padded on CUDA to a multiple of 8: the shape at which torch asks
+    cuDNN for its persistent algorithm (``CUDNN_RNN_ALGO_PERSIST_STATIC``: the whole sequence in
+    one kernel, the recurrent weights held on chip) instead of one matrix product and one cell
+    kernel per time step. torch takes that algorithm only for float16, one layer, and sizes that
+    are multiples of 128 up to 1024 (``aten/src/ATen/native/cudnn/RNN.cpp``, ``get_algo``); the
+    published DAC-VAE watermark's two-layer LSTMs (512 wide, 150 steps a second) fit once split
+    and padded. Same outputs as the original up to ``dtype``'s rounding: layers run in the same
+    order, padded rows are independent and cut off. cuDNN keeps float16 gates in float32."""
+
+    def __init__(self, lstm: nn.LSTM, dtype: torch.dtype) -> None:
+        super().__init__()
+        if lstm.bidirectional or lstm.proj_size or lstm.batch_first:
+            raise ValueError("LayeredLSTM takes a unidirectional, time-first LSTM without "
+                             f"projection, got {lstm}")
+        self.layers = nn.ModuleList()
+        for k in range(lstm.num_layers):
+            width = lstm.input_size if k == 0 else lstm.hidden_size
+            layer = nn.LSTM(width, lstm.hidden_size, 1, bias=lstm.bias)
+            names = ("weight_ih", "weight_hh") + (("bias_ih", "bias_hh") if lstm.bias else ())
+            with torch.no_grad():
+                for name in names:
+                    getattr(layer, f"{name}_l0").copy_(getattr(lstm, f"{name}_l{k}"))
+            self.layers.append(layer)
+        device = lstm.weight_ih_l0.device
+        self.layers.to(device=device, dtype=dtype).eval().requires_grad_(False)
+        self.dtype = dtype
+
+    def forward(
+        self, x: torch.Tensor, hx: tuple[torch.Tensor, torch.Tensor] | None = None
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+        """(T, B, C) → (T, B, hidden), (h_n, c_n) of (layers, B, hidden), as ``nn.LSTM``."""
+        if hx is not None:
+            raise ValueError("LayeredLSTM starts from zero states only (as the decoder calls it)")
+        batch = x.shape[1]
+        pad = -batch % PERSISTENT_BATCH_MULTIPLE if x.is_cuda else 0
+        h = F.pad(x.to(self.dtype), (0, 0, 0, pad))
+        finals, cells = [], []
+        for layer in self.layers:
+            h, (final, cell) = layer(h)
+            finals.append(final[:, :batch])
+            cells.append(cell[:, :batch])
+        states = (torch.cat(finals).to(x.dtype), torch.cat(cells).to(x.dtype))
+        return h[:, :batch].to(x.dtype), states
+
+
+def layered_lstms(module: nn.Module, dtype: torch.dtype) -> nn.Module:
+    """Replace every ``nn.LSTM`` inside ``module`` by a ``LayeredLSTM`` in ``dtype``; in place,
+    returns ``module``."""
+    for parent in list(module.modules()):
+        for name, child in list(parent.named_children()):
+            if isinstance(child, nn.LSTM):
+                setattr(parent, name, LayeredLSTM(child, dtype))
+    return module
+
+
 @contextmanager
 def cudnn_settings(benchmark: bool | None, deterministic: bool | None) -> Iterator[None]:
     """cuDNN's algorithm choice for the block (None: as it is), restored afterwards. Only these
@@ -131,14 +190,20 @@ class FastDecodeCodec(AcousticCodec):
     decode faster. Without them, the first decode of a length in a process can differ from the
     later ones (0.46 % relative L2 with the tiny test codec); from the second on, decodes repeat
     bit for bit (bench_speed.py's codec phase, docs/speed.md).
+
+    ``lstm_dtype`` (None: ``dtype``) runs the decoder's LSTMs (the published watermark's) as
+    ``LayeredLSTM`` in that dtype; float16 lets cuDNN run each layer as one persistent kernel.
     """
 
     def __init__(self, codec: AcousticCodec, dtype: torch.dtype, compile: bool,
-                 cudnn_benchmark: bool | None = None, deterministic: bool | None = None) -> None:
+                 cudnn_benchmark: bool | None = None, deterministic: bool | None = None,
+                 lstm_dtype: torch.dtype | None = None) -> None:
         super().__init__()
         self.cudnn_benchmark, self.deterministic = cudnn_benchmark, deterministic
         self.plain = codec
         self.fast = fold_weight_norm(detached_copy(codec)).to(dtype).eval().requires_grad_(False)
+        if lstm_dtype is not None:
+            layered_lstms(self.fast, lstm_dtype)
         self.dtype = dtype
         self.sample_rate_hz = codec.sample_rate_hz
         self.hop_length = codec.hop_length

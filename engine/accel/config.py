@@ -43,11 +43,15 @@ class FastConfig:
     sampling loop as one CUDA graph. compile: ``torch.compile`` the DiT block (regional: one
     compile serves every block of both DiTs); compile_codec: the codec decoder too. cache_dir:
     torch's compile cache (None: the user cache folder). allow_cpu: run the bucketed path on the
-    CPU too (tests, benchmark); by default the CPU path stays the plain one.
+    CPU too (tests, benchmark); by default the CPU path stays the plain one. codec_lstm_dtype:
+    run the decoder's LSTMs (the published watermark's) one layer per call in this dtype
+    (``compiled.LayeredLSTM``; "float16" lets cuDNN use one persistent kernel per layer); None
+    keeps them in ``codec_dtype``. Off by default until its H100 timing is measured.
     """
 
     dtype: str = "bfloat16"
     codec_dtype: str = "bfloat16"
+    codec_lstm_dtype: str | None = None
     bucket_durations_s: tuple[float, ...] = (5.0, 10.0, 20.0, 30.0)
     token_capacity: int = 128
     cuda_graphs: bool = True
@@ -62,7 +66,9 @@ class FastConfig:
     allow_cpu: bool = False
 
     def __post_init__(self) -> None:
-        for name in ("dtype", "codec_dtype"):
+        for name in ("dtype", "codec_dtype", "codec_lstm_dtype"):
+            if name == "codec_lstm_dtype" and self.codec_lstm_dtype is None:
+                continue
             if getattr(self, name) not in FAST_DTYPES:
                 raise ValueError(
                     f"{name} must be one of {sorted(FAST_DTYPES)}, got {getattr(self, name)!r}"
@@ -89,3 +95,7 @@ class FastConfig:
     @property
     def codec_torch_dtype(self) -> torch.dtype:
         return FAST_DTYPES[self.codec_dtype]
+
+    @property
+    def codec_lstm_torch_dtype(self) -> torch.dtype | None:
+        return None if self.codec_lstm_dtype is None else FAST_DTYPES[self.codec_lstm_dtype]

@@ -64,7 +64,8 @@ class Accelerator:
             for dit in self.dits.values():
                 compile_blocks(dit, config.compile_mode)
         self.codec = FastDecodeCodec(codec, config.codec_torch_dtype,
-                                     config.compile and config.compile_codec)
+                                     config.compile and config.compile_codec,
+                                     lstm_dtype=config.codec_lstm_torch_dtype)
         use_graphs = config.cuda_graphs and device.type == "cuda"
         self.runner = GraphRunner(device, use_graphs, config.max_graphs)
         self.buckets = bucket_frames(config.bucket_durations_s, frame_rate_hz)

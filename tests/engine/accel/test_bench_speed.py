@@ -27,7 +27,8 @@ def test_the_speed_benchmark_runs_its_cpu_phases_and_writes_json(tmp_path):
     # on the CPU the fast path runs in float32 and matches the plain path closely
     assert phases["fast"]["match_vs_plain_fp32"]["generate"]["waveforms"] < 1e-3
     codec = phases["codec"]
-    assert {"fp32", "bf16", "bf16_deterministic", "bf16_cudnn_benchmark"} <= set(codec)
+    assert {"fp32", "bf16", "bf16_deterministic", "bf16_cudnn_benchmark",
+            "bf16_lstm_fp16_layered"} <= set(codec)
     assert all(isinstance(codec[name]["repeatable"], bool) for name in ("fp32", "bf16"))
     assert codec["fp32"]["relative_error_vs_fp32"] == 0
     assert 0 < codec["bf16"]["relative_error_vs_fp32"] < 0.05

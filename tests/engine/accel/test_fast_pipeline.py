@@ -76,6 +76,18 @@ def test_bf16_copies_stay_within_the_stated_tolerance_of_fp32(checkpoint):
     assert all(0 < error < bound for error, bound in errors), errors  # > 0: bf16 really ran
 
 
+def test_the_decoders_lstms_in_float16_stay_within_the_stated_tolerance(checkpoint):
+    from semanticaudio.engine.accel.compiled import LayeredLSTM
+
+    plain, fast = _pipelines(checkpoint, fp32_config(codec_lstm_dtype="float16"))
+    assert any(isinstance(m, LayeredLSTM) for m in fast.accelerator.codec.fast.modules())
+    a = plain.generate("a dog barks", 1.3, seed=3)
+    b = fast.generate("a dog barks", 1.3, seed=3)
+    torch.testing.assert_close(b.semantic_latents, a.semantic_latents, **FP32_TOLERANCE)
+    error = bf16_error("waveforms", b.waveforms, a.waveforms)
+    assert 0 < error[0] < error[1], error  # > 0: the float16 LSTMs really ran
+
+
 def test_the_cpu_path_stays_plain_unless_asked(checkpoint):
     plain, fast = _pipelines(checkpoint, FastConfig())
     assert fast.accelerator is None and fast.codec is plain.codec
@@ -116,6 +128,8 @@ def test_bad_settings_are_refused_with_the_accepted_values():
         FastConfig(bucket_durations_s=(10.0, 5.0))
     with pytest.raises(ValueError, match="dtype must be one of"):
         FastConfig(dtype="int8")
+    with pytest.raises(ValueError, match="codec_lstm_dtype must be one of"):
+        FastConfig(codec_lstm_dtype="float8")
     with pytest.raises(ValueError, match="compile_mode must be one of"):
         FastConfig(compile_mode="reduce-overhead")
     with pytest.raises(ValueError, match="warm-up kind"):

@@ -89,3 +89,22 @@ def test_compiled_bf16_graphs_match_plain_fp32_and_fill_the_cache(tmp_path):
     _check_against_plain(FastConfig(compile=True, bucket_durations_s=(1.0, 2.0),
                                     cache_dir=tmp_path / "cache"))
     assert any((tmp_path / "cache").rglob("*"))
+
+
+def test_a_float16_layered_lstm_at_the_watermarks_size_matches_float32_and_repeats():
+    # The published watermark's LSTMs: 512 wide, two layers, 1500 steps for 10 s. One layer per
+    # call in float16 at a batch padded to 8 is the shape torch hands to cuDNN's persistent
+    # kernel; its output must stay the LSTM's and repeat bit for bit.
+    from semanticaudio.engine.accel.compiled import LayeredLSTM
+
+    torch.manual_seed(0)
+    stacked = torch.nn.LSTM(512, 512, num_layers=2).eval()
+    x = 0.5 * _randn(1500, 1, 512, seed=1)
+    with torch.no_grad():
+        expected, _ = stacked(x)
+        layered = LayeredLSTM(stacked.to(CUDA), torch.float16)
+        first, _ = layered(x.to(CUDA))
+        second, _ = layered(x.to(CUDA))
+    assert torch.equal(first, second)
+    error = (first.cpu() - expected).pow(2).mean().sqrt() / expected.pow(2).mean().sqrt()
+    assert error < 0.01, float(error)

@@ -7,6 +7,7 @@ import pytest
 import torch
 from semanticaudio.engine.accel.compiled import (
     FastDecodeCodec,
+    LayeredLSTM,
     configure_compile_cache,
     cudnn_settings,
     inference_copy,
@@ -59,6 +60,45 @@ def test_the_fast_decoder_folds_weight_norm_and_decodes_like_the_codec():
         torch.testing.assert_close(fast.decode(latent), codec.decode(latent),
                                    rtol=1e-4, atol=1e-5)
     assert (fast.sample_rate_hz, fast.hop_length) == (codec.sample_rate_hz, codec.hop_length)
+
+
+def test_a_layered_lstm_is_the_stacked_lstm_one_layer_at_a_time():
+    torch.manual_seed(0)
+    stacked = torch.nn.LSTM(16, 24, num_layers=2).eval()
+    layered = LayeredLSTM(stacked, torch.float32)
+    x = torch.randn(30, 3, 16)
+    with torch.no_grad():
+        expected, (h, c) = stacked(x)
+        output, (h_layered, c_layered) = layered(x)
+    assert len(layered.layers) == 2 and all(m.num_layers == 1 for m in layered.layers)
+    assert torch.equal(output, expected)  # the same kernels in the same order
+    assert torch.equal(h_layered, h) and torch.equal(c_layered, c)
+    with torch.no_grad():
+        half, _ = LayeredLSTM(stacked, torch.float16)(x)
+    assert half.dtype == torch.float32  # back in the caller's dtype
+    torch.testing.assert_close(half, expected, rtol=0, atol=5e-3)  # float16 rounding only
+    for unsupported in (torch.nn.LSTM(4, 4, bidirectional=True), torch.nn.LSTM(4, 4, proj_size=2),
+                        torch.nn.LSTM(4, 4, batch_first=True)):
+        with pytest.raises(ValueError, match="unidirectional, time-first"):
+            LayeredLSTM(unsupported, torch.float16)
+
+
+def test_the_fast_decoder_with_layered_lstms_decodes_like_the_codec():
+    codec = DacVae.build_tiny(seed=0)  # has the published watermark branch and its LSTMs
+    assert any(isinstance(m, torch.nn.LSTM) for m in codec.modules())
+    fast = FastDecodeCodec(codec, torch.float32, compile=False, lstm_dtype=torch.float32)
+    stacked = [m for m in codec.modules() if isinstance(m, torch.nn.LSTM)]
+    layered = [m for m in fast.fast.modules() if isinstance(m, LayeredLSTM)]
+    assert len(layered) == len(stacked) and sum(len(m.layers) for m in layered) == sum(
+        m.num_layers for m in stacked)
+    assert all(m.num_layers == 1 for m in fast.fast.modules() if isinstance(m, torch.nn.LSTM))
+    latent = torch.randn(2, 5, codec.latent_dim, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        torch.testing.assert_close(fast.decode(latent), codec.decode(latent),
+                                   rtol=1e-4, atol=1e-5)
+        half = FastDecodeCodec(codec, torch.float32, compile=False, lstm_dtype=torch.float16)
+        error = (half.decode(latent) - codec.decode(latent)).square().mean().sqrt()
+    assert 0 < error < 0.01  # RMS of full scale, the fast path's waveform bound
 
 
 def test_cudnn_settings_apply_inside_the_block_and_are_restored_after_an_error():
