@@ -18,6 +18,7 @@ from semanticaudio.engine.models.dit import DiT
 from semanticaudio.engine.sampling import (
     StepReporter,
     VelocityQuery,
+    apply_guidance,
     draw_noise,
     evaluate_velocities,
     guided_velocity,
@@ -101,18 +102,27 @@ def _source_and_target_velocities(
     conditions: EditConditions,
     settings: FlowEditConfig,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """The guided source and target velocities of one draw, in one batched forward."""
-    target, frame_cond = conditions.target, conditions.frame_cond
-    null_source = conditions.source is None
-    source = target if null_source else conditions.source
-    queries = [
-        VelocityQuery(z_tar, target, False, frame_cond),
-        VelocityQuery(z_tar, target, True, frame_cond),
-        VelocityQuery(z_src, source, True, frame_cond),
-    ]
-    if not null_source:
+    """The guided source and target velocities of one draw, in one batched forward.
+
+    A guidance of 1 runs the conditional pass alone (``v_u + 1·(v_c − v_u)`` is ``v_c`` up to
+    rounding): the paper's source caption at guidance 1 costs three passes per draw, not four.
+    Without a source caption the source velocity is the null condition's, one pass.
+    """
+    target, source, frame_cond = conditions.target, conditions.source, conditions.frame_cond
+    target_guided = settings.target_guidance != 1.0
+    source_guided = source is not None and settings.source_guidance != 1.0
+    queries = [VelocityQuery(z_tar, target, False, frame_cond)]
+    if target_guided:
+        queries.append(VelocityQuery(z_tar, target, True, frame_cond))
+    if source is None:  # the null condition
+        queries.append(VelocityQuery(z_src, target, True, frame_cond))
+    else:
+        if source_guided:
+            queries.append(VelocityQuery(z_src, source, True, frame_cond))
         queries.append(VelocityQuery(z_src, source, False, frame_cond))
     v = evaluate_velocities(model, queries, t)
-    v_tar = v[1] + settings.target_guidance * (v[0] - v[1])
-    v_src = v[2] if null_source else v[2] + settings.source_guidance * (v[3] - v[2])
+    v_tar = apply_guidance(v[0], v[1], settings.target_guidance) if target_guided else v[0]
+    v_src = v[-1]
+    if source_guided:
+        v_src = apply_guidance(v[-1], v[-2], settings.source_guidance)
     return v_src, v_tar

@@ -101,6 +101,13 @@ def guided_velocity(
         return evaluate_velocities(model, [conditional], t)[0]
     unconditional = VelocityQuery(x, text, drop_text=True, frame_cond=frame_cond)
     v_cond, v_uncond = evaluate_velocities(model, [conditional, unconditional], t)
+    return apply_guidance(v_cond, v_uncond, guidance)
+
+
+def apply_guidance(
+    v_cond: torch.Tensor, v_uncond: torch.Tensor, guidance: float | torch.Tensor
+) -> torch.Tensor:
+    """Classifier-free guidance: v_uncond + guidance·(v_cond − v_uncond)."""
     return v_uncond + guidance * (v_cond - v_uncond)
 
 

@@ -17,7 +17,7 @@ from typing import Literal
 import torch
 from semanticaudio.engine.components.base import TextEmbedding
 from semanticaudio.engine.models.dit import DiT, StepModulation, TextState
-from semanticaudio.engine.sampling import concat_text, time_grid
+from semanticaudio.engine.sampling import apply_guidance, concat_text, time_grid
 
 SourceKind = Literal["null", "conditional", "guided"]
 
@@ -160,7 +160,7 @@ def _guided_velocity(field: _Field, x: torch.Tensor, step: int, guided: bool,
     if not guided:
         return field.velocity(x, step)
     v_cond, v_uncond = field.velocity(torch.cat([x, x]), step).chunk(2)
-    return v_uncond + guidance * (v_cond - v_uncond)
+    return apply_guidance(v_cond, v_uncond, guidance)
 
 
 def euler_loop(dit: DiT, plan: EulerPlan, inputs: EulerInputs) -> torch.Tensor:
@@ -232,11 +232,11 @@ def _combine(v: torch.Tensor, plan: FlowEditPlan, inputs: FlowEditInputs
     """One draw's passes (P, V, L, C) → guided target and source velocities."""
     v_tar = v[0]
     if plan.target_guided:
-        v_tar = v[1] + inputs.target_guidance * (v[0] - v[1])
+        v_tar = apply_guidance(v[0], v[1], inputs.target_guidance)
     first = 2 if plan.target_guided else 1
     v_src = v[first]
     if plan.source == "guided":
-        v_src = v[first] + inputs.source_guidance * (v[first + 1] - v[first])
+        v_src = apply_guidance(v[first + 1], v[first], inputs.source_guidance)
     return v_tar, v_src
 
 

@@ -48,7 +48,9 @@ class RecordingField(PointMassField):
         self.noises = []
 
     def forward(self, x, t, text, frame_cond=None, frame_mask=None, drop_text=None):
-        if x.shape[0] == 4:  # one FlowEdit draw: z_tar, z_tar, z_src, z_src
+        # one FlowEdit draw, source caption at guidance 1: z_tar (conditional and null), then
+        # z_src (conditional only: at guidance 1 the null pass would change nothing)
+        if x.shape[0] == 3:
             self.edits.append((t[0].item(), (x[0] - x[2] + self.x_src[0]).clone()))
             self.noises.append((x[2] - (1 - t[0]) * self.x_src[0]) / t[0])  # z_src's ε
         return super().forward(x, t, text, frame_cond, frame_mask, drop_text)
