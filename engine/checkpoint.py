@@ -7,7 +7,8 @@ Layout::
     codec/ semantic_encoder/ text_global/ text_tokens/   components saved by the checkpoint
                                                           (or named by path / hub id instead)
 
-Pickle is never loaded: tensors come only from safetensors files.
+Pickle is never loaded: tensors come only from safetensors files. A folder is written whole
+beside its place and renamed into it, so a reader sees the old checkpoint or the new one.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from safetensors.torch import save_file
 from semanticaudio.engine.components.base import (
     AcousticCodec,
     GlobalTextEncoder,
@@ -28,13 +28,19 @@ from semanticaudio.engine.components.base import (
 from semanticaudio.engine.components.registry import ROLES, load_component, save_component
 from semanticaudio.engine.config import CheckpointConfig, from_dict, to_dict
 from semanticaudio.engine.errors import CheckpointError
-from semanticaudio.engine.features.files import load_safetensors
+from semanticaudio.engine.features.files import (
+    load_safetensors,
+    replace_folder_atomic,
+    save_safetensors_atomic,
+)
 from semanticaudio.engine.models.semantic_audio import SemanticAudioModel
 from torch import nn
 
 FORMAT_VERSION = 1
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
+OWN_ENTRIES = frozenset({CONFIG_FILE, WEIGHTS_FILE, *ROLES})  # what save_checkpoint writes
+LOAD_TRIES = 3  # a folder replaced while it was read is read again
 
 
 @dataclass
@@ -69,19 +75,25 @@ class Checkpoint:
 
 
 def save_checkpoint(folder: str | Path, checkpoint: Checkpoint) -> Path:
-    """Write ``checkpoint`` into ``folder`` (created if needed). → the folder."""
+    """Write ``checkpoint`` as ``folder`` (created, or replaced as a whole). A failure leaves an
+    existing folder as it was; its entries that are not checkpoint files (notes, audio) are kept.
+    → the folder."""
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    replace_folder_atomic(folder, lambda new: _write(new, checkpoint),
+                          keep=lambda name: name not in OWN_ENTRIES)
+    return folder
+
+
+def _write(folder: Path, checkpoint: Checkpoint) -> None:
     entries = {
         role: save_component(module, role, folder)
         for role, module in checkpoint.components.by_role().items()
     }
-    state = {k: v.detach().contiguous().cpu() for k, v in checkpoint.model.state_dict().items()}
-    save_file(state, str(folder / WEIGHTS_FILE), metadata={"format_version": str(FORMAT_VERSION)})
+    save_safetensors_atomic(folder / WEIGHTS_FILE, checkpoint.model.state_dict(),
+                            metadata={"format_version": str(FORMAT_VERSION)})
     document = {"format_version": FORMAT_VERSION, **to_dict(checkpoint.config)}
     document["components"] = entries
     (folder / CONFIG_FILE).write_text(json.dumps(document, indent=2) + "\n")
-    return folder
 
 
 def read_config(folder: str | Path) -> CheckpointConfig:
@@ -95,9 +107,15 @@ def read_config(folder: str | Path) -> CheckpointConfig:
             "`sa init-tiny DIR` writes a small one)"
         )
     try:
-        document = json.loads(path.read_text())
-    except json.JSONDecodeError as error:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise CheckpointError(f"{path} is not valid JSON: {error}") from None
+    if not isinstance(document, dict):
+        raise CheckpointError(
+            f"{path} must hold a JSON object of settings "
+            f'({{"format_version": {FORMAT_VERSION}, "model": {{...}}, ...}}), '
+            f"got {json.dumps(document)[:40]}"
+        )
     version = document.pop("format_version", None)
     if version != FORMAT_VERSION:
         raise CheckpointError(
@@ -110,8 +128,32 @@ def read_config(folder: str | Path) -> CheckpointConfig:
 
 
 def load_checkpoint(folder: str | Path, device: str | torch.device = "cpu") -> Checkpoint:
-    """Load a checkpoint folder onto ``device`` in eval mode."""
+    """Load a checkpoint folder onto ``device`` in eval mode. Its files are read one by one, so a
+    folder replaced meanwhile (``sa export --overwrite``) is read again: never a mix of both."""
     folder = Path(folder)
+    for attempt in range(1, LOAD_TRIES + 1):
+        before = _identity(folder)
+        try:
+            checkpoint = _load(folder, device)
+        except (CheckpointError, OSError):
+            if attempt == LOAD_TRIES or _identity(folder) == before:
+                raise
+            continue
+        if _identity(folder) == before:
+            return checkpoint
+    raise CheckpointError(f"{folder} was replaced {LOAD_TRIES} times while it was read; try again")
+
+
+def _identity(folder: Path) -> tuple[int, int] | None:
+    """Which folder stands at ``folder`` now: a replaced one is another inode."""
+    try:
+        info = folder.stat()
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+def _load(folder: Path, device: str | torch.device) -> Checkpoint:
     config = read_config(folder)
     model = SemanticAudioModel(config.model)
     load_weights(model, folder / WEIGHTS_FILE)

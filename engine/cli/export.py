@@ -15,7 +15,8 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True,
                         help="checkpoint folder to write (a new or empty folder)")
     parser.add_argument("--overwrite", action="store_true",
-                        help="write into a folder that is not empty (replacing a checkpoint)")
+                        help="replace the checkpoint in a folder that is not empty, as a whole "
+                             "(a failure leaves the old one; other files there are kept)")
     parser.add_argument("--no-ema", action="store_true",
                         help="export the raw weights instead of their moving average")
     parser.add_argument("--name", help="model name shown by sa info and the daemon")

@@ -13,7 +13,8 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base", action="store_true", help="a Base (single-stage) model")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--overwrite", action="store_true",
-                        help="write into a folder that is not empty (replacing a checkpoint)")
+                        help="replace the checkpoint in a folder that is not empty, as a whole "
+                             "(a failure leaves the old one; other files there are kept)")
     parser.set_defaults(run=run)
 
 

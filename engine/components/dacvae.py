@@ -33,7 +33,7 @@ from semanticaudio.engine.components.sine_bank import SineBank, SineBankConfig
 from semanticaudio.engine.components.waveform import check_mono, pad_to_hop
 from semanticaudio.engine.config import from_dict
 from semanticaudio.engine.errors import CheckpointError
-from semanticaudio.engine.features.files import load_safetensors
+from semanticaudio.engine.features.files import load_safetensors, save_safetensors_atomic
 from torch import nn
 
 PUBLISHED_ID = "facebook/dacvae-watermarked"
@@ -248,14 +248,11 @@ class DacVae(AcousticCodec):
 
     def save_pretrained(self, folder: str | Path) -> None:
         """Write ``config.json`` and ``model.safetensors`` into ``folder``."""
-        from safetensors.torch import save_file
-
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         config = {"kind": "dacvae", "dacvae": asdict(self.config)}
         (folder / "config.json").write_text(json.dumps(config, indent=2) + "\n")
-        state = {name: tensor.contiguous() for name, tensor in self.state_dict().items()}
-        save_file(state, folder / "model.safetensors")
+        save_safetensors_atomic(folder / "model.safetensors", self.state_dict())
 
     @classmethod
     def build_tiny(cls, seed: int = 0, **overrides) -> DacVae:

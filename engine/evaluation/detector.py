@@ -16,9 +16,8 @@ from pathlib import Path
 
 import torch
 import torchaudio
-from safetensors.torch import save_file
 from semanticaudio.engine.corpus import CLASS_NAMES
-from semanticaudio.engine.features.files import load_safetensors
+from semanticaudio.engine.features.files import load_safetensors, save_safetensors_atomic
 from torch import nn
 
 DETECTOR_KIND = "event-detector"
@@ -175,10 +174,8 @@ def save_detector(detector: EventDetector, folder: Path | str) -> Path:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / CONFIG_FILE).write_text(json.dumps(detector.config.to_json(), indent=2) + "\n")
-    state = {
-        name: tensor.detach().cpu().contiguous() for name, tensor in detector.state_dict().items()
-    }
-    save_file(state, folder / WEIGHTS_FILE, metadata={"kind": DETECTOR_KIND})
+    save_safetensors_atomic(folder / WEIGHTS_FILE, detector.state_dict(),
+                            metadata={"kind": DETECTOR_KIND})
     return folder
 
 

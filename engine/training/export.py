@@ -16,6 +16,7 @@ from pathlib import Path
 from semanticaudio.engine.checkpoint import Checkpoint, save_checkpoint
 from semanticaudio.engine.config import CheckpointConfig
 from semanticaudio.engine.features.components import component_digests, load_components
+from semanticaudio.engine.features.files import check_replaceable
 from semanticaudio.engine.models.semantic_audio import SemanticAudioModel
 from semanticaudio.engine.training.run import RunError, RunInfo, final_weights, read_run_info
 
@@ -32,7 +33,8 @@ def export_runs(
     run_dirs: list[Path], out_dir: Path, *, use_ema: bool = True, name: str | None = None
 ) -> ExportResult:
     """Write the checkpoint of ``run_dirs`` (a stage-2 run, optionally with its stage-1 run, or
-    a base run) into ``out_dir``."""
+    a base run) as ``out_dir`` (replaced as a whole, see ``save_checkpoint``)."""
+    check_replaceable(Path(out_dir))  # before the work, not after it
     # 1. Find the run that holds the whole model.
     runs = {Path(d).resolve(): read_run_info(d) for d in run_dirs}
     final_dir, info = _final_run(runs)

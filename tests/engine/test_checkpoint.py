@@ -1,4 +1,6 @@
+import dataclasses
 import json
+import os
 
 import pytest
 import torch
@@ -71,6 +73,16 @@ def test_unknown_version_and_unknown_setting_are_errors(saved):
         read_config(folder)
 
 
+@pytest.mark.parametrize(("content", "named"), [(b"[]", r"must hold a JSON object .*got \[\]"),
+                                                (b"null", "must hold a JSON object .*got null"),
+                                                (b"\xff\xfe{}", "is not valid JSON")])
+def test_a_config_that_is_not_a_json_object_is_named(saved, content, named):
+    _, folder = saved
+    (folder / "config.json").write_bytes(content)
+    with pytest.raises(CheckpointError, match=named):
+        read_config(folder)
+
+
 def test_a_folder_without_config_is_not_a_checkpoint(tmp_path):
     with pytest.raises(CheckpointError, match=r"config\.json is missing"):
         load_checkpoint(tmp_path)
@@ -105,3 +117,126 @@ def test_a_damaged_weights_file_is_named_not_a_traceback(saved, weights, damage)
     assert str(path.parent if "/" in weights else path) in message
     assert "cannot be read" in message or "not a readable safetensors file" in message
     assert "weights load only from safetensors" in message
+
+
+def _contents(folder):
+    """Every file under ``folder`` → its bytes (what a reader of the folder would see)."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def _fail_on_weights(monkeypatch, error: BaseException | None = None):
+    """The weights file fails after the components were written: a failure midway."""
+    import semanticaudio.engine.checkpoint as module
+
+    def failing(*args, **kwargs):
+        raise error or OSError(28, "No space left on device")
+
+    monkeypatch.setattr(module, "save_safetensors_atomic", failing)
+
+
+def test_a_failed_save_leaves_the_old_checkpoint_whole(saved, monkeypatch):
+    _, folder = saved
+    (folder / "notes.txt").write_text("mine")
+    before = _contents(folder)
+    _fail_on_weights(monkeypatch)
+    with pytest.raises(OSError, match="No space left"):
+        save_checkpoint(folder, build_tiny_checkpoint(seed=1))
+    assert _contents(folder) == before  # not the new components beside the old weights
+    assert [p.name for p in folder.parent.iterdir()] == [folder.name]  # no hidden leftovers
+
+
+def test_a_failed_save_leaves_no_folder_under_the_name(tmp_path, monkeypatch):
+    _fail_on_weights(monkeypatch, KeyboardInterrupt())
+    with pytest.raises(KeyboardInterrupt):
+        save_checkpoint(tmp_path / "new", build_tiny_checkpoint())
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["one-swap", "two-renames"])
+def test_saving_over_a_checkpoint_replaces_it_and_keeps_other_files(saved, monkeypatch, exchange):
+    import semanticaudio.engine.features.files as files
+
+    if not exchange:  # where renameat2 cannot swap: rename aside, rename in, remove the old
+        monkeypatch.setattr(files, "_exchange", lambda first, second: False)
+    _, folder = saved
+    (folder / "notes.txt").write_text("mine")
+    replacement = build_tiny_checkpoint(seed=1)
+    replacement.components.semantic_encoder = None
+    save_checkpoint(folder, replacement)
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "codec", "config.json", "model.safetensors", "notes.txt", "text_global", "text_tokens"
+    ]  # the old semantic_encoder/ went with the old checkpoint
+    loaded = load_checkpoint(folder)
+    expected = replacement.model.state_dict()
+    assert all(torch.equal(t, expected[k]) for k, t in loaded.model.state_dict().items())
+    assert [p.name for p in folder.parent.iterdir()] == [folder.name]
+
+
+def test_a_failed_swap_puts_the_kept_files_back(saved, monkeypatch):
+    import semanticaudio.engine.features.files as files
+
+    def refused(new, folder):
+        raise OSError(16, "Device or resource busy")
+
+    monkeypatch.setattr(files, "_swap_in", refused)
+    _, folder = saved
+    (folder / "notes.txt").write_text("mine")
+    folder.chmod(0o750)
+    before = _contents(folder)
+    with pytest.raises(OSError, match="busy"):
+        save_checkpoint(folder, build_tiny_checkpoint(seed=1))
+    assert _contents(folder) == before and folder.stat().st_mode & 0o777 == 0o750
+    assert [p.name for p in folder.parent.iterdir()] == [folder.name]
+    monkeypatch.undo()
+    save_checkpoint(folder, build_tiny_checkpoint(seed=1))
+    assert folder.stat().st_mode & 0o777 == 0o750  # the replaced folder keeps its permissions
+    assert (folder / "notes.txt").read_text() == "mine"
+
+
+def test_a_symbolic_link_or_a_file_is_refused_not_written_through(saved, tmp_path):
+    _, folder = saved
+    before = _contents(folder)
+    link = tmp_path / "link"
+    link.symlink_to(folder)
+    with pytest.raises(ValueError, match=r"link is a symbolic link \(to .*ckpt\).*name the folder"):
+        save_checkpoint(link, build_tiny_checkpoint(seed=1))
+    assert _contents(folder) == before and link.is_symlink()
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    with pytest.raises(ValueError, match="afile is a file, not a folder"):
+        save_checkpoint(afile, build_tiny_checkpoint())
+    assert afile.read_text() == "x"
+
+
+def test_a_checkpoint_replaced_while_it_loads_is_read_again(saved, monkeypatch):
+    import semanticaudio.engine.checkpoint as module
+
+    _, folder = saved
+    replacement = build_tiny_checkpoint(seed=1)
+    replacement.config = dataclasses.replace(replacement.config, name="replacement")
+    real_load_weights = module.load_weights
+
+    def replaced_midway(model, path):  # after config.json was read, before the weights
+        if not getattr(replaced_midway, "done", False):
+            replaced_midway.done = True
+            save_checkpoint(folder, replacement)
+        real_load_weights(model, path)
+
+    monkeypatch.setattr(module, "load_weights", replaced_midway)
+    loaded = load_checkpoint(folder)
+    assert loaded.config.name == "replacement"  # not the old config with the new weights
+    expected = replacement.model.state_dict()
+    assert all(torch.equal(t, expected[k]) for k, t in loaded.model.state_dict().items())
+
+
+def test_every_file_of_a_saved_checkpoint_gets_the_users_umask(tmp_path):
+    # safetensors' save_file leaves 0600: a daemon running as another user could not read it
+    previous = os.umask(0o022)
+    try:
+        save_checkpoint(tmp_path / "ckpt", build_tiny_checkpoint(seed=0))
+    finally:
+        os.umask(previous)
+    files = [p for p in (tmp_path / "ckpt").rglob("*") if p.is_file()]
+    assert any(p.name == "model.safetensors" for p in files)
+    assert {p.relative_to(tmp_path): oct(p.stat().st_mode & 0o777) for p in files
+            if p.stat().st_mode & 0o777 != 0o644} == {}

@@ -1,9 +1,12 @@
 """Commands that write a checkpoint folder (``sa init-tiny``, ``sa export``) never write into a
-folder that holds anything without --overwrite, nor over a file; a damaged tokenizer file in a
-checkpoint is named."""
+folder that holds anything without --overwrite, nor over a file, nor through a symbolic link; an
+interrupted --overwrite leaves the old checkpoint whole; a damaged tokenizer file in a checkpoint
+is named."""
 
 import shutil
+import sys
 
+import pytest
 from semanticaudio.engine.cli import main
 
 
@@ -56,3 +59,37 @@ def test_a_tokenizer_file_that_is_not_json_is_named(tmp_path, tiny_checkpoint_di
     broken.write_text("garbage\n")
     assert main(["info", str(checkpoint)]) == 1
     assert f"{broken} is not valid JSON" in capsys.readouterr().err
+
+
+def test_an_interrupted_overwrite_keeps_the_old_checkpoint(tmp_path, monkeypatch, capsys):
+    import semanticaudio.engine.checkpoint as module
+
+    folder = tmp_path / "model"
+    assert main(["init-tiny", str(folder)]) == 0
+    before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+    def interrupted(*args, **kwargs):  # Ctrl-C after the components, before the weights
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(module, "save_safetensors_atomic", interrupted)
+    assert main(["init-tiny", str(folder), "--seed", "1", "--overwrite"]) == 130
+    assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
+    assert main(["init-tiny", str(tmp_path / "new")]) == 130
+    assert [p.name for p in tmp_path.iterdir()] == ["model"]  # nothing half-written, no leftovers
+
+
+def test_init_tiny_refuses_a_symbolic_link_in_words(tmp_path, capsys):
+    dangling = tmp_path / "link"
+    dangling.symlink_to(tmp_path / "nowhere")
+    assert main(["init-tiny", str(dangling)]) == 1
+    err = capsys.readouterr().err
+    assert f"{dangling} is a symbolic link (to {tmp_path / 'nowhere'})" in err
+    assert "File exists" not in err and not (tmp_path / "nowhere").exists()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="/sys refuses new folders on Linux")
+def test_init_tiny_names_a_place_that_refuses_new_folders(capsys):
+    assert main(["init-tiny", "/sys/sa_checkpoint"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot write /sys/sa_checkpoint: /sys refuses a new folder" in err
+    assert "/sys must be writable" in err

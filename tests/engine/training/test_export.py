@@ -58,3 +58,33 @@ def test_export_refuses_components_whose_files_changed_since_caching(tmp_path):
     write_tiny_checkpoint(components, seed=1)  # another codec saved over the trained-on one
     with pytest.raises(RunError, match=r"files of codec: .* changed since the cache"):
         export_runs([tmp_path / "run"], tmp_path / "model")
+
+
+def test_export_over_a_checkpoint_is_whole_or_not_at_all(trained_runs, tmp_path, monkeypatch):
+    import semanticaudio.engine.checkpoint as module
+
+    out = tmp_path / "model"
+    export_runs([trained_runs["base"]], out, name="first")
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    def disk_full(*args, **kwargs):  # after the weights, before config.json
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(module, "to_dict", disk_full)
+        with pytest.raises(OSError, match="No space left"):
+            export_runs([trained_runs["stage2"]], out, name="second")
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    export_runs([trained_runs["stage2"]], out, name="second")
+    assert load_pipeline(out, device="cpu").model_name == "second"
+    assert [p.name for p in tmp_path.iterdir()] == ["model"]
+
+
+def test_export_refuses_a_symbolic_link_before_the_work(trained_runs, tmp_path):
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    link = tmp_path / "model"
+    link.symlink_to(target)
+    with pytest.raises(ValueError, match="is a symbolic link"):
+        export_runs([tmp_path / "not_a_run"], link)  # the folder is checked first
+    assert list(target.iterdir()) == []
