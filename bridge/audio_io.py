@@ -6,7 +6,10 @@ about OSC; errors are `AudioError` with a teaching message, mapped to protocol c
 
 from __future__ import annotations
 
+import errno
 import math
+import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -171,12 +174,29 @@ def prevent_clipping(samples: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def write_wav(path: Path, audio: Audio, bit_depth: int) -> None:
-    """Write a WAV file: 16/24-bit integer PCM or (32) IEEE float."""
+    """Write a WAV file: 16/24-bit integer PCM or (32) IEEE float. OSError when the write
+    fails (a full disk: ENOSPC)."""
     if bit_depth not in (16, 24, 32):
         raise ValueError(f"bit_depth must be 16, 24 or 32, got {bit_depth}")
     samples = np.ascontiguousarray(audio.samples, dtype=np.float32)
     if path.suffix.lower() != ".wav":
         raise ValueError(f"write_wav writes .wav files, got {path.name}")
     num_channels = samples.shape[0]
-    with AudioFile(str(path), "w", audio.sample_rate_hz, num_channels, bit_depth=bit_depth) as f:
-        f.write(samples)
+    try:
+        with AudioFile(str(path), "w", audio.sample_rate_hz, num_channels,
+                       bit_depth=bit_depth) as f:
+            f.write(samples)
+    except RuntimeError as exc:  # pedalboard's failed write(2) carries no errno
+        raise _write_error(path, samples.size * bit_depth // 8, exc) from None
+
+
+def _write_error(path: Path, num_bytes: int, exc: RuntimeError) -> OSError:
+    """The OSError for a write pedalboard could not finish: ENOSPC when the disk has no room
+    left for the file's `num_bytes`, else EIO with pedalboard's words."""
+    try:
+        full = shutil.disk_usage(path.parent).free < num_bytes
+    except OSError:
+        full = False
+    if full:
+        return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+    return OSError(errno.EIO, f"writing the audio failed ({exc})", str(path))

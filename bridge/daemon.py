@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from semanticaudio.bridge import replies
-from semanticaudio.bridge.jobs import JobQueue
+from semanticaudio.bridge.jobs import MAX_QUEUE_LIMIT, JobQueue
 from semanticaudio.bridge.presets import PresetLibrary
 from semanticaudio.bridge.preview import AudioDeviceError, Previewer, list_devices
 from semanticaudio.bridge.protocol import DEFAULT_HOST, DEFAULT_PORT, ErrorCode
@@ -69,7 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--model", type=Path, default=None, help="checkpoint folder")
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     parser.add_argument("--dtype", default="float32", choices=("float32", "bfloat16", "float16"))
-    parser.add_argument("--max-queue", type=int, default=128, help="jobs that may wait at once")
+    parser.add_argument("--max-queue", type=int, default=128,
+                        help=f"jobs that may wait at once (at most {MAX_QUEUE_LIMIT})")
     parser.add_argument("--presets", type=Path, default=None,
                         help="user preset folder (default: the platform's config folder)")
     parser.add_argument("--no-preview", action="store_true", help="refuse /sa/preview")
@@ -91,8 +92,11 @@ def config_from_args(args: argparse.Namespace) -> DaemonConfig:
         )
     if not 0 <= args.port <= 65535:
         raise ValueError(f"--port must be in 0..65535, got {args.port}")
-    if args.max_queue < 1:
-        raise ValueError(f"--max-queue must be at least 1, got {args.max_queue}")
+    if not 1 <= args.max_queue <= MAX_QUEUE_LIMIT:
+        raise ValueError(
+            f"--max-queue must be in 1..{MAX_QUEUE_LIMIT}, got {args.max_queue} (/sa/status "
+            "lists every waiting job and must fit in one datagram)"
+        )
     return DaemonConfig(
         host=args.host, port=args.port, model_dir=args.model, device=args.device,
         dtype=args.dtype, max_queue=args.max_queue, presets_dir=args.presets,
@@ -169,7 +173,8 @@ async def serve(config: DaemonConfig, pipeline: Any, presets: PresetLibrary | No
 
 async def _shutdown(queue: JobQueue, sender: LoopReplySender, worker: Worker,
                     previewer: Previewer | None) -> None:
-    """Refuse new jobs, answer the queued ones, stop the previewer, then wait for the worker."""
+    """Refuse new jobs, answer the queued ones, stop the previewer, then wait for the worker
+    (at most SHUTDOWN_WAIT_S; a job still running then is answered `cancelled` here)."""
     for job in queue.close(SHUTDOWN_REASON):
         reply = replies.error(job.job_id, ErrorCode.CANCELLED, SHUTDOWN_REASON)
         for address in job.final_addresses():
@@ -178,6 +183,13 @@ async def _shutdown(queue: JobQueue, sender: LoopReplySender, worker: Worker,
         await asyncio.to_thread(previewer.stop)
     if not await asyncio.to_thread(worker.join, SHUTDOWN_WAIT_S):
         log.error("the running job did not stop within %.0f s; exiting anyway", SHUTDOWN_WAIT_S)
+        stuck = queue.running()
+        if stuck is not None:  # its final reply would never come: the process ends here
+            reply = replies.error(stuck.job_id, ErrorCode.CANCELLED,
+                                  f"{SHUTDOWN_REASON}; the job did not stop within "
+                                  f"{SHUTDOWN_WAIT_S:.0f} s and was abandoned")
+            for address in stuck.final_addresses():
+                sender.send(address, reply)
     await asyncio.sleep(0)  # let the worker's last replies leave before the socket closes
 
 

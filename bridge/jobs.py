@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 
 from semanticaudio.bridge.protocol import ErrorCode, JobRequest, ProtocolError
 
+# /sa/status lists every queued id: 900 ids of 64 characters make a 62 KB datagram, under the
+# 65,507 bytes UDP carries over IPv4 (past it the socket refuses the reply, which is then lost).
+MAX_QUEUE_LIMIT = 900
 Address = tuple[str, int]  # (host, port) a reply goes to
 JobCheck = Callable[[JobRequest], None]  # raises ProtocolError for a job that must not run
 
@@ -71,8 +74,8 @@ class JobQueue:
     loaded model."""
 
     def __init__(self, max_queued: int = 128, check: JobCheck | None = None) -> None:
-        if max_queued < 1:
-            raise ValueError(f"max_queued must be >= 1, got {max_queued}")
+        if not 1 <= max_queued <= MAX_QUEUE_LIMIT:
+            raise ValueError(f"max_queued must be in 1..{MAX_QUEUE_LIMIT}, got {max_queued}")
         self.max_queued = max_queued
         self.check = check
         self._waiting: collections.deque[Job] = collections.deque()
@@ -147,6 +150,11 @@ class JobQueue:
                 return CancelOutcome.SIGNALLED, job
             self._waiting.remove(job)
             return CancelOutcome.REMOVED, job
+
+    def running(self) -> Job | None:
+        """The job the worker is running now, if any."""
+        with self._changed:
+            return self._running
 
     def snapshot(self) -> QueueSnapshot:
         with self._changed:

@@ -55,7 +55,11 @@ def claim_name(temp: Path, final: Path) -> bool:
             os.close(os.open(final, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
         except FileExistsError:
             return False
-        temp.replace(final)
+        try:
+            temp.replace(final)
+        except BaseException:
+            final.unlink(missing_ok=True)  # our empty placeholder, not a result
+            raise
         return True
     temp.unlink()
     return True

@@ -111,21 +111,26 @@ class Worker:
 
     def _loop(self) -> None:
         while (job := self.queue.take()) is not None:
-            reply = replies.error(job.job_id, ErrorCode.INTERNAL_ERROR, "the worker stopped")
             try:
                 reply = self.run(job)
-            finally:
-                # The job leaves the queue before its final reply, so a client that asks for
-                # /sa/status right after `done` never sees it still running.
-                self.queue.finish(job)
-                self._send_final(job, reply)
+            except BaseException as exc:  # only a failure while building the reply gets here
+                log.exception("job %s: its reply could not be built", job.job_id)
+                reply = replies.error(job.job_id, ErrorCode.INTERNAL_ERROR,
+                                      f"sa-engine failed while running the job: "
+                                      f"{type(exc).__name__}")
+            # The job leaves the queue before its final reply, so a client that asks for
+            # /sa/status right after `done` never sees it still running.
+            self.queue.finish(job)
+            self._send_final(job, reply)
 
     def run(self, job: Job) -> replies.Reply:
-        """Run one job (progress replies go out as it runs); returns its final reply."""
+        """Run one job (progress replies go out as it runs); returns its final reply. Never
+        raises: whatever the job raises, BaseExceptions such as SystemExit from a plug-in
+        included, becomes an /sa/error, and the worker goes on with the next job."""
         report = JobProgress(job, self.sink, self.progress_interval_s)
         try:
             result = self.run_job(job.request, JobHooks(report, job.should_cancel))
-        except Exception as exc:  # every outcome must end in one reply
+        except BaseException as exc:  # every outcome must end in one reply
             report.flush()
             return self._error_reply(job, exc)
         report.flush()
@@ -134,7 +139,7 @@ class Worker:
                  ", ".join(map(str, result.paths)))
         return replies.done(job.job_id, [str(p) for p in result.paths])
 
-    def _error_reply(self, job: Job, exc: Exception) -> replies.Reply:
+    def _error_reply(self, job: Job, exc: BaseException) -> replies.Reply:
         if isinstance(exc, Cancelled):
             log.info("job %s cancelled: %s", job.job_id, job.cancel_reason)
             return replies.error(job.job_id, ErrorCode.CANCELLED, job.cancel_reason)
@@ -147,9 +152,17 @@ class Worker:
         log.exception("job %s failed inside sa-engine", job.job_id, exc_info=exc)
         return replies.error(
             job.job_id, ErrorCode.INTERNAL_ERROR,
-            f"sa-engine failed while running the job: {type(exc).__name__}: {exc}",
+            f"sa-engine failed while running the job: {type(exc).__name__}: {_message(exc)}",
         )
 
     def _send_final(self, job: Job, reply: replies.Reply) -> None:
         for address in job.final_addresses():
             self.sink.send(address, reply)
+
+
+def _message(exc: BaseException) -> str:
+    """str(exc), or a note when even that fails (a third-party exception's broken __str__)."""
+    try:
+        return str(exc)
+    except Exception:
+        return "(its message could not be read)"

@@ -9,7 +9,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,23 @@ def tone(seconds: float, rate: int, channels: int = 2, freq_hz: float = 440.0) -
     """A sine per channel (different level per channel), `(channels, frames)`."""
     t = np.arange(round(seconds * rate)) / rate
     return np.stack([0.3 / (c + 1) * np.sin(2 * np.pi * freq_hz * t) for c in range(channels)])
+
+
+@contextmanager
+def file_size_limit(max_bytes: int) -> Iterator[None]:
+    """Make every write past `max_bytes` of a file fail with EFBIG in this process, as a full
+    disk fails it with ENOSPC (no file system has to be filled, no root needed). POSIX only;
+    call it on the main thread (it ignores SIGXFSZ, which would kill the process)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (max_bytes, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, old_handler)
 
 
 class OscClient:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,7 @@ import soundfile
 from semanticaudio.bridge import audio_io
 from semanticaudio.bridge.audio_io import Audio, AudioError
 
-from tests.bridge.helpers import tone, write_audio
+from tests.bridge.helpers import file_size_limit, tone, write_audio
 
 
 def dominant_hz(mono: np.ndarray, rate: int) -> float:
@@ -110,3 +111,13 @@ def test_write_wav_formats(tmp_path: Path, bit_depth: int, subtype: str) -> None
     info = soundfile.info(str(path))
     assert (info.subtype, info.samplerate, info.channels, info.frames) == (
         subtype, 22050, 2, 11025)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX resource limits")
+def test_a_write_that_fails_is_an_os_error_naming_the_file(tmp_path: Path) -> None:
+    """pedalboard reports a failed write (full disk, file size limit) as a bare RuntimeError;
+    write_wav raises it as the OSError that callers handle as a file-system failure."""
+    path = tmp_path / "big.wav"
+    with file_size_limit(20_000), pytest.raises(OSError, match="Unable to write") as caught:
+        audio_io.write_wav(path, Audio(np.zeros((2, 48000), np.float32), 48000), 24)
+    assert caught.value.filename == str(path)

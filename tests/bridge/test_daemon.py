@@ -6,6 +6,7 @@ replies to reply_port, presets, status, cancel, preview, the 50-job load test an
 
 from __future__ import annotations
 
+import asyncio
 import math
 import os
 import signal
@@ -13,12 +14,16 @@ import socket
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import soundfile
 from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
 from pythonosc.osc_message_builder import OscMessageBuilder
+from semanticaudio.bridge import daemon, replies
 from semanticaudio.bridge.daemon import main as engine_main
+from semanticaudio.bridge.jobs import MAX_QUEUE_LIMIT, Job, JobQueue
+from semanticaudio.bridge.protocol import decode_request
 
 from tests.bridge.helpers import Engine, OscClient, start_engine, tone, write_audio
 
@@ -257,6 +262,51 @@ def test_remote_host_needs_allow_remote(capsys: pytest.CaptureFixture[str]) -> N
         engine_main(["--host", "0.0.0.0", "--model", "/nowhere"])
     assert caught.value.code == 2
     assert "--allow-remote" in capsys.readouterr().err
+
+
+def test_max_queue_is_capped_so_that_status_fits_one_datagram(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """/sa/status lists every queued id: past the cap, with 64-character ids, its datagram
+    would pass 64 KB and the socket would refuse it, so the client asking would hear nothing."""
+    ids = [f"{k:04d}".ljust(64, "x") for k in range(MAX_QUEUE_LIMIT)]
+    full = replies.status(ids, "r" * 64, 0.5, "synthesize").encode()
+    assert len(full) <= 65507  # the largest UDP payload over IPv4
+    with pytest.raises(SystemExit) as caught:
+        engine_main(["--max-queue", str(MAX_QUEUE_LIMIT + 1), "--model", "/nowhere"])
+    assert caught.value.code == 2
+    assert f"--max-queue must be in 1..{MAX_QUEUE_LIMIT}" in capsys.readouterr().err
+
+
+class StuckWorker:
+    """A worker whose job never reaches a sampling step again (a plug-in that hangs)."""
+
+    def join(self, timeout_s: float | None = None) -> bool:
+        return False
+
+
+def test_a_job_that_outlives_the_shutdown_wait_is_still_answered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(daemon, "SHUTDOWN_WAIT_S", 0.01)
+    queue = JobQueue()
+    for job_id in ("stuck", "queued"):
+        request = decode_request("/sa/generate", [job_id, 9001, "rain", 1.0, "/tmp", ""])
+        queue.submit(Job(request, ("127.0.0.1", 9001)))
+    queue.take()
+    queue.cancel("stuck", ("127.0.0.1", 9002))  # a watcher hears the end too
+    sent: list[tuple[tuple[str, int], str, tuple[Any, ...]]] = []
+
+    class Sink:
+        def send(self, address: tuple[str, int], reply: Any) -> None:
+            sent.append((address, reply.address, reply.args))
+
+    asyncio.run(daemon._shutdown(queue, Sink(), StuckWorker(), None))
+    finals = [(address, args[:2]) for address, osc_address, args in sent
+              if osc_address == "/sa/error"]
+    assert finals == [(("127.0.0.1", 9001), ("queued", "cancelled")),
+                      (("127.0.0.1", 9001), ("stuck", "cancelled")),
+                      (("127.0.0.1", 9002), ("stuck", "cancelled"))]
 
 
 def test_a_taken_port_is_reported(tiny_checkpoint_dir: Path, engine: Engine,

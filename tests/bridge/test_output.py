@@ -75,3 +75,23 @@ def test_without_hard_links_the_name_is_reserved_then_replaced(
     assert path.read_text() == "new"
     assert (tmp_path / "take.wav").read_text() == "keep"
     assert len(list(tmp_path.iterdir())) == 2
+
+
+def test_without_hard_links_a_failed_replace_leaves_no_empty_placeholder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Some network and FUSE file systems have no hard links and refuse a rename over an
+    existing file: the empty file that reserved the name used to stay behind, looking like
+    a result, while the job reported that no file was kept."""
+
+    def no_links(source: object, target: object) -> None:
+        raise PermissionError("this file system has no hard links")
+
+    def no_rename_over(self: Path, target: object) -> Path:
+        raise PermissionError(f"cannot rename over {target}")
+
+    monkeypatch.setattr(os, "link", no_links)
+    monkeypatch.setattr(Path, "replace", no_rename_over)
+    with pytest.raises(PermissionError, match="cannot rename over"):
+        write_new_file(tmp_path, "take", ".wav", write_text("new"))
+    assert list(tmp_path.iterdir()) == []

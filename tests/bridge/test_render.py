@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from semanticaudio.bridge.protocol import ErrorCode, ProtocolError, decode_reque
 from semanticaudio.bridge.render import Renderer
 from semanticaudio.engine.errors import Cancelled
 
-from tests.bridge.helpers import FAKE_PLUGIN_PRESET, tone, write_audio
+from tests.bridge.helpers import FAKE_PLUGIN_PRESET, file_size_limit, tone, write_audio
 
 FAST = "steps=2;synth_steps=2"
 HOT_PRESET = """schema_version = 1
@@ -299,3 +300,19 @@ def test_an_out_dir_gone_while_the_model_runs_is_bad_path_and_keeps_nothing(
     assert caught.value.code is ErrorCode.BAD_PATH
     assert f"could not be written into out_dir '{out_dir}'" in caught.value.message
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX resource limits")
+def test_a_write_that_fails_on_a_full_disk_is_bad_path_and_keeps_nothing(
+    renderer: Renderer, tmp_path: Path
+) -> None:
+    """The file size limit fails pedalboard's write as a full disk does; it used to end the
+    job as an internal_error ("a bug in sa-engine") instead of naming the folder."""
+    request = generate(tmp_path, f"{FAST};sample_rate=48000;channels=2;variations=2",
+                       duration_s=1.0)  # 288 KB a file
+    with file_size_limit(64_000), pytest.raises(ProtocolError) as caught:
+        renderer.render(request, Recorder().hooks())
+    assert caught.value.code is ErrorCode.BAD_PATH
+    assert f"could not be written into out_dir '{tmp_path}'" in caught.value.message
+    assert "no file was kept" in caught.value.message
+    assert list(tmp_path.iterdir()) == []  # no temporary file either
