@@ -36,6 +36,9 @@ def run(args: argparse.Namespace) -> int:
     from semanticaudio.engine.features.writer import CacheRequest, cache_features
     from semanticaudio.engine.pipeline import resolve_device
 
+    if args.max_shards is not None and args.max_shards < 1:  # would write nothing, say "rerun"
+        raise ValueError(f"--max-shards must be at least 1 (leave it out to finish the cache), "
+                         f"got {args.max_shards}")
     summary = cache_features(CacheRequest(
         manifest=Path(args.manifest),
         components=Path(args.components),

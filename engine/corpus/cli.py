@@ -35,6 +35,12 @@ def register(parser: argparse.ArgumentParser) -> None:
         default=0.1,
         help="share of non-held-out clips put in validation (default 0.1)",
     )
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace a corpus already in --out (its clips, manifests and timelines are deleted "
+        "first); without it such a folder is refused",
+    )
     parser.set_defaults(run=run_corpus)
 
 
@@ -58,6 +64,7 @@ def run_corpus(args: argparse.Namespace) -> int:
         split=args.split,
         validation_fraction=args.validation_fraction,
         progress=True,
+        overwrite=args.overwrite,
     )
     counts = ", ".join(f"{name} {count}" for name, count in summary.clips_per_split.items())
     print(f"wrote {summary.num_clips} clips to {summary.out_dir} ({counts})")

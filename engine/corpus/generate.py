@@ -109,16 +109,25 @@ def generate_corpus(
     split: str = "all",
     validation_fraction: float = 0.1,
     progress: bool = True,
+    overwrite: bool = False,
 ) -> CorpusSummary:
     """Render ``num_clips`` clips into ``out_dir`` (see the module docstring for the layout).
 
     split: "all" spreads the clips over train / validation / held-out (held-out by caption
     content, about 10 %; validation a random ``validation_fraction`` of the rest); a split name
     makes ``num_clips`` clips of that split only. Same arguments → bit-identical files.
+
+    A folder that already holds a corpus is refused unless ``overwrite`` (which first deletes
+    that corpus's files, so no clip of it is left behind); the one exception is adding a split
+    the folder does not hold yet to a corpus of the same settings (seed, rate, length,
+    validation fraction), which ``corpus.json`` then counts too.
     """
     _check_arguments(num_clips, sample_rate_hz, split, validation_fraction)
     out_dir = Path(out_dir)
     splits = SPLITS if split == "all" else (split,)
+    settings = {"seed": seed, "sample_rate_hz": sample_rate_hz,
+                "clip_duration_s": clip_duration_s, "validation_fraction": validation_fraction}
+    kept = _prepare_folder(out_dir, splits, settings, overwrite)
     for name in splits:
         (out_dir / "audio" / name).mkdir(parents=True, exist_ok=True)
     counts = dict.fromkeys(splits, 0)
@@ -139,8 +148,61 @@ def generate_corpus(
     summary = CorpusSummary(
         out_dir, seed, sample_rate_hz, clip_duration_s, counts, manifests, timelines
     )
-    _write_summary(summary, split, validation_fraction)
+    _write_summary(summary, split, validation_fraction, kept)
     return summary
+
+
+def _splits_present(out_dir: Path) -> list[str]:
+    """The splits whose manifest or timelines file is in ``out_dir``, in SPLITS order."""
+    return [name for name in SPLITS
+            if manifest_path(out_dir, name).exists() or timelines_path(out_dir, name).exists()]
+
+
+def _prepare_folder(out_dir: Path, splits: tuple[str, ...], settings: dict,
+                    overwrite: bool) -> dict[str, int]:
+    """Refuse to overwrite a corpus in ``out_dir`` unless ``overwrite`` (then delete it).
+    → clip counts of the splits already there that the new split joins."""
+    present = _splits_present(out_dir)
+    summary_file = out_dir / "corpus.json"
+    if overwrite:
+        _delete_corpus(out_dir)
+        return {}
+    clash = [name for name in splits if name in present]
+    if clash:
+        raise FileExistsError(
+            f"{out_dir} already holds the {', '.join(clash)} split(s) of a corpus; pass "
+            "overwrite=True (sa corpus --overwrite) to replace that corpus, or choose another "
+            "folder"
+        )
+    if not present:
+        return {}
+    previous = json.loads(summary_file.read_text()) if summary_file.is_file() else {}
+    counted = previous.get("clips_per_split", {})
+    if any(name not in counted for name in present):
+        raise FileExistsError(
+            f"{out_dir} holds an unfinished corpus (the {', '.join(present)} split(s) without "
+            "their count in corpus.json: an interrupted run?); pass overwrite=True "
+            "(sa corpus --overwrite) to replace it, or choose another folder"
+        )
+    differing = [f"{key} {previous.get(key)!r} there, {value!r} here"
+                 for key, value in settings.items() if previous.get(key) != value]
+    if differing:
+        raise FileExistsError(
+            f"{out_dir} holds the {', '.join(present)} split(s) of a corpus with other "
+            f"settings ({'; '.join(differing)}); a folder holds one corpus: pass "
+            "overwrite=True (sa corpus --overwrite) to replace it, or choose another folder"
+        )
+    return {name: counted[name] for name in present}
+
+
+def _delete_corpus(out_dir: Path) -> None:
+    """Remove what ``generate_corpus`` writes (and only that) from ``out_dir``."""
+    (out_dir / "corpus.json").unlink(missing_ok=True)
+    for name in SPLITS:
+        manifest_path(out_dir, name).unlink(missing_ok=True)
+        timelines_path(out_dir, name).unlink(missing_ok=True)
+        for clip in (out_dir / "audio" / name).glob("clip_*.wav"):
+            clip.unlink()
 
 
 def _write_clip(out_dir: Path, clip: SampledClip, sample_rate_hz: int, handles) -> None:
@@ -158,15 +220,20 @@ def _write_clip(out_dir: Path, clip: SampledClip, sample_rate_hz: int, handles) 
     timeline_file.write(json.dumps(_timeline_record(clip, audio)) + "\n")
 
 
-def _write_summary(summary: CorpusSummary, split: str, validation_fraction: float) -> None:
+def _write_summary(summary: CorpusSummary, split: str, validation_fraction: float,
+                   kept: dict[str, int]) -> None:
+    """corpus.json; ``kept``: splits written earlier into the folder (``split`` then names
+    every split there, joined by "+")."""
+    counts = {**kept, **summary.clips_per_split}
+    counts = {name: counts[name] for name in SPLITS if name in counts}
     record = {
         "format_version": CORPUS_FORMAT_VERSION,
         "seed": summary.seed,
         "sample_rate_hz": summary.sample_rate_hz,
         "clip_duration_s": summary.clip_duration_s,
-        "split": split,
+        "split": "+".join(counts) if kept else split,
         "validation_fraction": validation_fraction,
-        "clips_per_split": summary.clips_per_split,
+        "clips_per_split": counts,
         "classes": list(CLASS_NAMES),
     }
     (summary.out_dir / "corpus.json").write_text(json.dumps(record, indent=2) + "\n")

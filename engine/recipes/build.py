@@ -6,7 +6,9 @@ corpus → codec (→ its sine bank) → semantic encoder and text towers → fe
 Each finished step is recorded in ``build_log.json`` with its timing, the device it ran on and
 what it measured;
 running the same command again skips the finished steps (an interrupted step resumes from its
-last checkpoint).
+last checkpoint). A step that runs again (its entry deleted from the log) makes every step after
+it run again as well, since they were made from its earlier output; their earlier records move
+to the log's ``superseded`` list.
 """
 
 from __future__ import annotations
@@ -74,6 +76,10 @@ def build_default(request: BuildRequest) -> BuildResult:
     from tqdm import tqdm
 
     profile = get_profile(request.profile)
+    if request.until is not None and request.until not in planned_steps(profile):
+        # Otherwise the loop below never meets it and the whole build runs.
+        raise ValueError(f"profile {profile.name!r} has no step {request.until!r}; --until "
+                         f"accepts its steps: {', '.join(planned_steps(profile))}")
     layout = BuildLayout(Path(request.out_dir))
     layout.root.mkdir(parents=True, exist_ok=True)
     log = _open_log(layout, profile)
@@ -82,11 +88,13 @@ def build_default(request: BuildRequest) -> BuildResult:
     ran, skipped = [], []
     with tqdm(planned, desc=f"build-default ({profile.name})", unit="step",
               disable=not request.progress) as bar:
-        for name, function in bar:
+        for index, (name, function) in enumerate(bar):
             if name in log["steps"]:
                 skipped.append(name)
             else:
                 bar.set_postfix_str(name)
+                _supersede(log, name, [later for later, _ in planned[index + 1:]])
+                _write_log(layout, log)
                 log["steps"][name] = _timed(function, profile, layout, device, request.progress)
                 _write_log(layout, log)
                 ran.append(name)
@@ -94,6 +102,15 @@ def build_default(request: BuildRequest) -> BuildResult:
                 break
     checkpoint = layout.model if "export" in log["steps"] else None
     return BuildResult(layout.root, checkpoint, layout.log, tuple(ran), tuple(skipped))
+
+
+def _supersede(log: dict, name: str, later: list[str]) -> None:
+    """Step ``name`` runs (again): the finished steps after it used its old output, so they
+    must run again too; their records move to ``superseded``."""
+    for step in later:
+        if step in log["steps"]:
+            log.setdefault("superseded", []).append(
+                {"step": step, "because_rerun": name, **log["steps"].pop(step)})
 
 
 def planned_steps(profile: BuildProfile) -> tuple[str, ...]:
@@ -113,10 +130,12 @@ def _timed(function, profile: BuildProfile, layout: BuildLayout, device: str,
 
 
 def _open_log(layout: BuildLayout, profile: BuildProfile) -> dict:
-    """The build log, new or read back; a folder built with another profile is refused.
+    """The build log, new or read back; a folder built with another profile, or holding build
+    outputs without a log, is refused.
     ``settings`` are always the profile's as it is now; if they changed since the log was
     written, the old ones go to ``earlier_settings`` with the steps that were finished under
-    them (delete a step from the log to rebuild it under the new settings)."""
+    them (delete a step from the log to rebuild it, and the steps after it, under the new
+    settings)."""
     settings = profile_settings(profile)
     if layout.log.is_file():
         log = json.loads(layout.log.read_text(encoding="utf-8"))
@@ -131,6 +150,13 @@ def _open_log(layout: BuildLayout, profile: BuildProfile) -> dict:
             log["settings"] = settings
             _write_log(layout, log)
         return log
+    leftovers = [path.name for path in layout.outputs() if path.exists()]
+    if leftovers:  # its steps would resume or reuse them, whatever profile or seed made them
+        raise ValueError(
+            f"{layout.root} holds build outputs ({', '.join(leftovers)}) but no {layout.log.name}"
+            ", so nothing says which profile made them; choose an empty --out folder, or delete "
+            "those to build there"
+        )
     log = {"format_version": LOG_FORMAT_VERSION, "profile": profile.name,
            "settings": settings, "machine": _machine(), "steps": {}}
     _write_log(layout, log)

@@ -53,3 +53,8 @@ class BuildLayout:
     @property
     def log(self) -> Path:
         return self.root / LOG_FILE
+
+    def outputs(self) -> tuple[Path, ...]:
+        """The top-level folders the steps write (what a build without its log leaves)."""
+        return (self.corpus, self.components, self.cache, self.configs, self.root / "partial",
+                self.root / "runs", self.model, self.base_model)

@@ -12,6 +12,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import torch
+from semanticaudio.engine.errors import EngineError
 from semanticaudio.engine.recipes.layout import BuildLayout
 from semanticaudio.engine.recipes.profiles import SAMPLE_RATE_HZ, SIZE_LIMIT_MB, BuildProfile
 
@@ -21,11 +22,13 @@ ROLE_KINDS = {"codec": "dacvae", "semantic_encoder": "pe-a-frame", "text_global"
 
 
 def corpus_step(profile: BuildProfile, layout: BuildLayout, device: str, progress: bool) -> dict:
-    """Render the procedural corpus (train, validation and held-out splits)."""
+    """Render the procedural corpus (train, validation and held-out splits); what an
+    interrupted run of this step left in the build's corpus folder is replaced."""
     from semanticaudio.engine.corpus import generate_corpus
 
     summary = generate_corpus(layout.corpus, profile.corpus_clips, profile.corpus_seed,
-                              SAMPLE_RATE_HZ, profile.clip_duration_s, progress=progress)
+                              SAMPLE_RATE_HZ, profile.clip_duration_s, progress=progress,
+                              overwrite=True)
     return {"clips_per_split": summary.clips_per_split}
 
 
@@ -195,10 +198,20 @@ def export_runs(runs: list[Path], folder: Path, name: str) -> dict:
             "within_size_limit": megabytes <= SIZE_LIMIT_MB}
 
 
+class StepCommandError(EngineError):
+    """A command that a build step ran failed; its own error was printed before."""
+
+
 def _sa(argv: list[str]) -> None:
-    """Run one ``sa`` command in this process; a failure stops the build with its message."""
+    """Run one ``sa`` command in this process; a failure stops the build with its message
+    (a ``StepCommandError``, which ``sa build-default`` reports as one line), an interrupted
+    command (status 130) interrupts the build."""
     from semanticaudio.engine.cli import main
 
     status = main(argv)
+    if status == 130:  # the command caught Ctrl-C and said so; the build stops the same way
+        raise KeyboardInterrupt
     if status != 0:
-        raise RuntimeError(f"`sa {' '.join(argv)}` failed with status {status} (see above)")
+        raise StepCommandError(
+            f"`sa {' '.join(argv)}` failed with status {status} (its error is above); fix that "
+            "and run the same sa build-default command again to resume")

@@ -43,3 +43,12 @@ def test_cache_train_export_generate_and_evaluate(tmp_path, tiny_checkpoint_dir,
     result = json.loads(capsys.readouterr().out)
     assert result["metric"] == "reconstruction" and result["num_clips"] == 2
     assert result["mel_loss"] > 0 and result["stft_loss"] > 0
+
+
+def test_cache_features_refuses_a_max_shards_below_one(tmp_path, capsys):
+    # Before, 0 or -1 wrote nothing, exited 0 and asked to "rerun the command to finish".
+    assert main(["cache-features", "--manifest", str(tmp_path / "m.jsonl"), "--components",
+                 str(tmp_path), "--out", str(tmp_path / "cache"), "--max-shards", "0"]) == 1
+    assert "--max-shards must be at least 1 (leave it out to finish the cache), got 0" in \
+        capsys.readouterr().err
+    assert not (tmp_path / "cache").exists()

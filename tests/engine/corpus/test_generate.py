@@ -132,3 +132,55 @@ def test_single_event_records_are_the_first_one_event_clips_in_file_order(tmp_pa
     assert 2 <= len(singles) < len(every)  # the corpus mixes one to three events per clip
     assert single_event_records(tmp_path, "train") == singles
     assert single_event_records(tmp_path, "train", 2) == singles[:2]
+
+
+def _listed_and_stored_clips(folder):
+    listed = {json.loads(line)["audio"] for split in SPLITS
+              if (folder / f"{split}.jsonl").exists()
+              for line in (folder / f"{split}.jsonl").read_text().splitlines()}
+    stored = {str(path.relative_to(folder)) for path in folder.rglob("*.wav")}
+    return listed, stored
+
+
+def test_a_corpus_is_not_overwritten_unless_asked(tmp_path):
+    generate_corpus(tmp_path, num_clips=10, seed=1, **SMALL)
+    before = _files(tmp_path)
+    with pytest.raises(FileExistsError, match="already holds the train, validation, heldout"):
+        generate_corpus(tmp_path, num_clips=3, seed=2, **SMALL)
+    with pytest.raises(FileExistsError, match="pass overwrite=True"):
+        generate_corpus(tmp_path, num_clips=3, seed=1, split="heldout", **SMALL)
+    assert _files(tmp_path) == before
+
+
+def test_overwrite_leaves_no_clip_of_the_old_corpus(tmp_path):
+    generate_corpus(tmp_path, num_clips=10, seed=1, **SMALL)
+    summary = generate_corpus(tmp_path, num_clips=3, seed=2, overwrite=True, **SMALL)
+    listed, stored = _listed_and_stored_clips(tmp_path)
+    assert listed == stored and len(stored) == 3
+    assert json.loads((tmp_path / "corpus.json").read_text())["seed"] == 2
+    assert summary.clips_per_split == json.loads(
+        (tmp_path / "corpus.json").read_text())["clips_per_split"]
+
+
+def test_a_split_joins_a_corpus_of_the_same_settings_only(tmp_path):
+    generate_corpus(tmp_path, num_clips=2, seed=5, split="train", **SMALL)
+    generate_corpus(tmp_path, num_clips=3, seed=5, split="heldout", **SMALL)
+    record = json.loads((tmp_path / "corpus.json").read_text())
+    assert record["clips_per_split"] == {"train": 2, "heldout": 3}
+    assert record["split"] == "train+heldout"
+    with pytest.raises(FileExistsError, match="other settings \\(seed 5 there, 6 here\\)"):
+        generate_corpus(tmp_path, num_clips=1, seed=6, split="validation", **SMALL)
+    assert not (tmp_path / "validation.jsonl").exists()
+
+
+def test_cli_refuses_an_existing_corpus_and_overwrites_when_asked(tmp_path, capsys):
+    from semanticaudio.engine.cli import main
+
+    argv = ["corpus", "--out", str(tmp_path), "--clips", "3", "--sample-rate", "8000",
+            "--duration", "1.5"]
+    assert main(argv) == 0
+    assert main([*argv[:4], "2", *argv[5:]]) == 1
+    assert "--overwrite" in capsys.readouterr().err
+    assert main([*argv[:4], "2", *argv[5:], "--overwrite"]) == 0
+    listed, stored = _listed_and_stored_clips(tmp_path)
+    assert listed == stored and len(stored) == 2

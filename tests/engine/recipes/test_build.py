@@ -28,11 +28,10 @@ def test_tiny_profile_builds_a_model_that_generates_and_edits(tmp_path):
     assert {step["device"] for step in log["steps"].values()} == {describe_device("cpu")}
     assert log["steps"]["codec"]["training"]["steps"] == 6
     assert log["steps"]["export"]["model"]["within_size_limit"]
-    guidance = log["steps"]["guidance"]
-    if "skipped" not in guidance:  # the tiny corpus may have no single-event validation clip
-        assert guidance["model"]["scale"] in GUIDANCE_GRID
-        assert read_config(result.checkpoint).sampling.planner_guidance == \
-            guidance["model"]["scale"]
+    guidance = log["steps"]["guidance"]  # the tiny corpus has one single-event validation clip
+    assert "skipped" not in guidance, guidance
+    assert guidance["model"]["scale"] in GUIDANCE_GRID
+    assert read_config(result.checkpoint).sampling.planner_guidance == guidance["model"]["scale"]
     quality = log["steps"]["quality"]
     assert 1 <= quality["prompts"] <= 2 and quality["corpus_audio"]["event_f1"] == 1.0
     assert 0.0 <= quality["generated"]["event_f1"] <= 1.0
@@ -151,3 +150,59 @@ def test_shipping_profiles_fit_the_size_limit(name):
         token_dim=text.t5_width)))
     float32_megabytes = sum(p.numel() for m in parts for p in m.parameters()) * 4 / 1e6
     assert float32_megabytes < SIZE_LIMIT_MB - 2  # room for configs and tokenizer files
+
+
+def _recording_steps(monkeypatch) -> list[str]:
+    """Replace the build's steps by stand-ins that only record their names."""
+    from semanticaudio.engine.recipes import build
+
+    ran: list[str] = []
+
+    def stand_in(name):
+        return lambda profile, layout, device, progress: ran.append(name) or {}
+
+    monkeypatch.setattr(build, "STEPS", tuple((name, stand_in(name)) for name in STEP_NAMES))
+    return ran
+
+
+@pytest.mark.parametrize(("profile", "step"), [("tiny", "base"), ("cpu", "sine_bank")])
+def test_until_a_step_the_profile_does_not_run_is_refused(tmp_path, monkeypatch, profile, step):
+    # Before, the loop never met the step and the whole build (hours for cpu) ran.
+    ran = _recording_steps(monkeypatch)
+    with pytest.raises(ValueError, match=f"profile '{profile}' has no step '{step}'"):
+        build_default(BuildRequest(tmp_path, profile, device="cpu", progress=False,
+                                   until=step))
+    assert ran == [] and not (tmp_path / "build_log.json").exists()
+
+
+def test_a_step_run_again_runs_the_steps_made_from_it_again(tmp_path, monkeypatch):
+    # "delete a step from the log to rebuild it": the steps after it were made from its old
+    # output; before, they were skipped and the build silently mixed old and new parts.
+    ran = _recording_steps(monkeypatch)
+    request = BuildRequest(tmp_path, "tiny", device="cpu", progress=False, until="stage1")
+    build_default(request)
+    log_path = tmp_path / "build_log.json"
+    log = json.loads(log_path.read_text())
+    del log["steps"]["codec"]
+    log_path.write_text(json.dumps(log))
+    ran.clear()
+    result = build_default(replace(request, until="codec"))
+    assert result.ran == ("codec",) and ran == ["codec"]
+    log = json.loads(log_path.read_text())
+    assert list(log["steps"]) == ["corpus", "codec"]
+    assert [(r["step"], r["because_rerun"]) for r in log["superseded"]] == [
+        ("sine_bank", "codec"), ("semantic", "codec"), ("cache", "codec"), ("stage1", "codec")]
+    assert build_default(request).ran == ("sine_bank", "semantic", "cache", "stage1")
+
+
+def test_outputs_without_a_log_are_refused(tmp_path, monkeypatch):
+    # Without its log nothing says which profile or seed made them; the codec step would have
+    # resumed another build's partial checkpoint and the DiT steps its runs.
+    ran = _recording_steps(monkeypatch)
+    (tmp_path / "partial" / "codec").mkdir(parents=True)
+    (tmp_path / "partial" / "codec" / "progress.json").write_text('{"step": 3}')
+    (tmp_path / "runs" / "stage1").mkdir(parents=True)
+    with pytest.raises(ValueError, match=r"holds build outputs \(partial, runs\) but no "
+                                         r"build_log.json"):
+        build_default(BuildRequest(tmp_path, "tiny", device="cpu", progress=False))
+    assert ran == [] and not (tmp_path / "build_log.json").exists()
