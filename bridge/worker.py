@@ -7,6 +7,7 @@ reply (`/sa/done` or `/sa/error`) to the requester and to anyone who cancelled i
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -149,6 +150,14 @@ class Worker:
         if isinstance(exc, EngineError):
             log.info("job %s rejected by the engine: %s", job.job_id, exc)
             return replies.error(job.job_id, ErrorCode.ENGINE_ERROR, str(exc))
+        if _is_out_of_memory(exc):  # the request's size, not a bug: say what needs less
+            log.warning("job %s ran out of memory: %s", job.job_id, _message(exc).split("\n")[0])
+            _release_cached_memory()
+            return replies.error(
+                job.job_id, ErrorCode.ENGINE_ERROR,
+                f"the job ran out of memory ({type(exc).__name__}); fewer variations, a shorter "
+                "duration or a shorter region need less, and so does a GPU other programs are "
+                "not using. Nothing was written; the engine goes on")
         log.exception("job %s failed inside sa-engine", job.job_id, exc_info=exc)
         return replies.error(
             job.job_id, ErrorCode.INTERNAL_ERROR,
@@ -158,6 +167,20 @@ class Worker:
     def _send_final(self, job: Job, reply: replies.Reply) -> None:
         for address in job.final_addresses():
             self.sink.send(address, reply)
+
+
+def _is_out_of_memory(exc: BaseException) -> bool:
+    """Python's MemoryError or torch's OutOfMemoryError (CUDA; a RuntimeError otherwise)."""
+    torch = sys.modules.get("torch")  # only a worker that ran the engine can have torch's
+    return isinstance(exc, MemoryError) or (
+        torch is not None and isinstance(exc, getattr(torch, "OutOfMemoryError", ())))
+
+
+def _release_cached_memory() -> None:
+    """Hand the blocks the failed job left in torch's CUDA cache back, so the next job has them."""
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available():
+        torch.cuda.empty_cache()
 
 
 def _message(exc: BaseException) -> str:

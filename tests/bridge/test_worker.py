@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import torch
 from semanticaudio.bridge.jobs import Job, JobQueue
 from semanticaudio.bridge.protocol import ErrorCode, ProtocolError, decode_request
 from semanticaudio.bridge.render import Renderer
@@ -173,7 +174,7 @@ class UnprintableError(Exception):
 
 
 @pytest.mark.parametrize("error", [PluginAbort("plug-in aborted"), SystemExit(3),
-                                   MemoryError("out of memory"), UnprintableError()])
+                                   UnprintableError()])
 def test_any_exception_is_one_reply_and_the_worker_goes_on(
     error: BaseException, tmp_path: Path
 ) -> None:
@@ -196,5 +197,27 @@ def test_any_exception_is_one_reply_and_the_worker_goes_on(
     assert queue.snapshot().running_id == ""
     finals = [a for _, a, r in sink.sent if a in ("/sa/done", "/sa/error") and r[0] == "bad"]
     assert finals == ["/sa/error"]  # exactly one final reply
+    queue.close("done")
+    assert worker.join(5.0)
+
+
+@pytest.mark.parametrize("error", [MemoryError(), torch.OutOfMemoryError("CUDA out of memory.")])
+def test_running_out_of_memory_is_an_engine_error_that_says_what_needs_less(
+    error: BaseException, tmp_path: Path
+) -> None:
+    def run(request: Any, hooks: Any) -> Any:
+        if request.job_id == "big":
+            raise error
+        raise ZeroDivisionError("the next job ran")
+
+    queue, sink = JobQueue(), RecordingSink()
+    worker = Worker(queue, run, sink, progress_interval_s=0.0)
+    worker.start()
+    submit(queue, "big", tmp_path, "")
+    _, (_, code, message) = sink.final("big")
+    assert code == "engine_error"  # not internal_error, "a bug in sa-engine"
+    assert "out of memory" in message and "fewer variations" in message
+    submit(queue, "next", tmp_path, "")
+    assert sink.final("next")[1][2].endswith("ZeroDivisionError: the next job ran")
     queue.close("done")
     assert worker.join(5.0)
