@@ -178,7 +178,7 @@ def check_checkpoint_folder(folder: Path, overwrite: bool, option: str) -> None:
             listed = ", ".join(shown[:5]) + (", …" if len(shown) > 5 else "")
             raise ValueError(
                 f"{option} {folder} is not empty (it holds {listed}); name a new or empty "
-                "folder, or pass --overwrite to write the checkpoint into it (its files of the "
-                "same names are replaced)"
+                "folder, or pass --overwrite to replace the checkpoint in it as a whole (its other "
+                "files are kept)"
             )
         return

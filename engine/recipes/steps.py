@@ -189,9 +189,10 @@ def export_step(profile: BuildProfile, layout: BuildLayout, device: str, progres
 
 
 def export_runs(runs: list[Path], folder: Path, name: str) -> dict:
-    """``sa export`` of ``runs`` into ``folder`` → its size and whether it is within the limit."""
-    shutil.rmtree(folder, ignore_errors=True)  # a half-written export from an interruption
-    _sa(["export", *map(str, runs), "--out", str(folder), "--name", name])
+    """``sa export`` of ``runs`` into ``folder`` → its size and whether it is within the limit.
+    The export replaces an earlier one whole (``--overwrite``): until the new one is complete,
+    the old model stays in place."""
+    _sa(["export", *map(str, runs), "--out", str(folder), "--name", name, "--overwrite"])
     files = [path for path in folder.rglob("*") if path.is_file()]
     megabytes = sum(path.stat().st_size for path in files) / 1e6
     return {"folder": str(folder), "megabytes": round(megabytes, 2),
