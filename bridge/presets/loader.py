@@ -14,6 +14,8 @@ from semanticaudio.bridge.presets.plugins import check_builtin, resolve_path, su
 from semanticaudio.bridge.presets.preset import Preset
 from semanticaudio.bridge.presets.reader import Reader
 from semanticaudio.bridge.presets.schema import (
+    PAPER_NUM_STEPS,
+    PAPER_PLANNER_GUIDANCE,
     SCHEMA_VERSION,
     EffectSpec,
     FlowEditSettings,
@@ -292,8 +294,11 @@ def _generation(table: dict[str, Any], reader: Reader) -> GenerationSettings:
         duration_s=reader.number(
             table, "duration_s", p, base.duration_s, MIN_DURATION_S, MAX_DURATION_S,
         ),
-        num_steps=reader.integer(table, "num_steps", p, base.num_steps, 1, MAX_STEPS),
-        guidance=reader.number(table, "guidance", p, base.guidance, 0.0, MAX_GUIDANCE),
+        # absent: the model's own (GenerationSettings)
+        num_steps=reader.integer(table, "num_steps", p, PAPER_NUM_STEPS, 1, MAX_STEPS)
+        if "num_steps" in table else base.num_steps,
+        guidance=reader.number(table, "guidance", p, PAPER_PLANNER_GUIDANCE, 0.0, MAX_GUIDANCE)
+        if "guidance" in table else base.guidance,
         variations=reader.integer(
             table, "variations", p, base.variations, 1, MAX_VARIATIONS
         ),

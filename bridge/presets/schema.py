@@ -94,11 +94,16 @@ class FlowEditSettings:
 
 @dataclass(frozen=True)
 class GenerationSettings:
-    """Text-to-audio settings: clip length (s), planner steps, CFG scale, takes per request."""
+    """Text-to-audio settings: clip length (s), planner steps, CFG scale, takes per request.
+
+    ``num_steps`` and ``guidance`` left out (None) are the model's own (its config.json): a
+    checkpoint's guidance is chosen for it (the shipped default model's is 2, the paper's 4.5),
+    so a preset names them only to change them on purpose.
+    """
 
     duration_s: float = 10.0  # AudioCaps clips are 10 s
-    num_steps: int = PAPER_NUM_STEPS
-    guidance: float = PAPER_PLANNER_GUIDANCE
+    num_steps: int | None = None
+    guidance: float | None = None
     variations: int = 1
 
 

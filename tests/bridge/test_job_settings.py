@@ -66,3 +66,21 @@ def test_a_presets_schedule_follows_steps_by_the_engines_one_rule(library: Prese
                      library)
     assert caught.value.code is ErrorCode.BAD_OPTION
     assert "preset 'subject-replace' cannot run with these options" in caught.value.message
+
+
+def test_a_generate_preset_leaves_the_models_own_steps_and_guidance_unless_it_names_them(
+    library: PresetLibrary, tmp_path
+) -> None:
+    """A checkpoint's guidance is chosen for it (the default model's is 2): a preset that does
+    not name steps or guidance must not replace them with the paper's 50 and 4.5."""
+    for preset in (library.get(n) for n in library.names() if library.get(n).kind == "generate"):
+        sampler = resolve_generate(generate("rain", f"preset={preset.name}"), library).sampler
+        assert (sampler["num_steps"], sampler["guidance"]) == (None, None), preset.name
+    (tmp_path / "strong.toml").write_text(
+        'schema_version = 1\nname = "strong"\ndescription = "x"\nkind = "generate"\n'
+        '[prompts]\ntarget = "{target}"\n[generation]\nguidance = 6.0\n', encoding="utf-8")
+    named = resolve_generate(generate("rain", "preset=strong"), PresetLibrary.load(tmp_path))
+    assert (named.sampler["num_steps"], named.sampler["guidance"]) == (None, 6.0)
+    told = resolve_generate(generate("rain", "preset=strong;cfg=3"),
+                            PresetLibrary.load(tmp_path))
+    assert told.sampler["guidance"] == 3.0  # the request's option still wins
