@@ -225,7 +225,11 @@ def run_job(conn: Connection, args: argparse.Namespace, job_id: str, view: Progr
                 return _final(job_id, kind, values)
     except KeyboardInterrupt:
         view.note(f"interrupted: cancelling job {job_id}")
-        outcome = cancel_job(conn, job_id, CANCEL_WAIT_S)
+        try:
+            outcome = cancel_job(conn, job_id, CANCEL_WAIT_S)
+        except KeyboardInterrupt:  # a second Ctrl-C: stop waiting for the engine's answer
+            return failure(EXIT_CANCELLED, job_id, "cancelled",
+                           "interrupted again: the cancel was sent, its answer not awaited")
         return failure(EXIT_CANCELLED, job_id, "cancelled", outcome.result.get("message", ""))
 
 

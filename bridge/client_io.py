@@ -42,16 +42,23 @@ class Connection:
             raise NoEngineError(self._not_running()) from None
 
     def receive(self, timeout_s: float) -> tuple[str, list[Any]] | None:
-        """The next reply as (address, args), or None after `timeout_s` seconds."""
-        self.sock.settimeout(max(timeout_s, 0.001))
-        try:
-            data = self.sock.recv(65536)
-        except TimeoutError:
-            return None
-        except ConnectionRefusedError:
-            raise NoEngineError(self._not_running()) from None
-        message = OscMessage(data)
-        return message.address, list(message.params)
+        """The next reply as (address, args), or None after `timeout_s` seconds. A datagram
+        that is not an OSC message (a bundle, noise from the engine's port) is skipped."""
+        end = time.monotonic() + timeout_s
+        while True:
+            self.sock.settimeout(max(end - time.monotonic(), 0.001))
+            try:
+                data = self.sock.recv(65536)
+            except TimeoutError:
+                return None
+            except ConnectionRefusedError:
+                raise NoEngineError(self._not_running()) from None
+            try:
+                message = OscMessage(data)
+                return message.address, list(message.params)
+            except Exception:  # python-osc raises ParseError, and IndexError on short data
+                if time.monotonic() >= end:
+                    return None
 
     def _not_running(self) -> str:
         return f"nothing is listening at udp://{self.engine}; start it with `sa-engine`"

@@ -198,3 +198,70 @@ def test_a_progress_file_that_cannot_be_written_any_more_does_not_stop_the_job(
     assert "cannot update the progress file" in stream.getvalue()
     assert stream.getvalue().count("cannot update") == 1
     assert "progress 0.750 synthesize" in stream.getvalue()
+
+
+def test_a_datagram_that_is_not_osc_is_skipped_not_a_crash() -> None:
+    """Whatever else arrives from the engine's address (noise, a truncated message) is not a
+    reply: the client waits on for the real one instead of dying with a traceback."""
+    from pythonosc.osc_message_builder import OscMessageBuilder
+    from semanticaudio.bridge.client_io import Connection
+
+    engine = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    engine.bind(("127.0.0.1", 0))
+    conn = Connection("127.0.0.1", engine.getsockname()[1])
+    try:
+        conn.send("/sa/ping", conn.reply_port)
+        _, client = engine.recvfrom(65536)
+        pong = OscMessageBuilder("/sa/pong")
+        pong.add_arg("0.1.0")
+        for datagram in (b"\x00\x01garbage", b"/sa/pong\x00", pong.build().dgram):
+            engine.sendto(datagram, client)
+        assert conn.receive(5.0) == ("/sa/pong", ["0.1.0"])
+        engine.sendto(b"noise", client)
+        assert conn.receive(0.2) is None  # only noise before the timeout: no reply
+    finally:
+        conn.close()
+        engine.close()
+
+
+def test_a_second_ctrl_c_while_the_cancel_is_awaited_ends_without_a_traceback(
+    tmp_path: Path,
+) -> None:
+    """An engine that accepts the job but never answers the cancel: the user presses Ctrl-C
+    again and gets the cancelled exit code and a result, not a Python traceback."""
+    from pythonosc.osc_message import OscMessage
+    from pythonosc.osc_message_builder import OscMessageBuilder
+
+    engine = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    engine.bind(("127.0.0.1", 0))
+    engine.settimeout(20.0)
+    result = tmp_path / "result.json"
+    process = subprocess.Popen(
+        ["sa-client", "--port", str(engine.getsockname()[1]), "--job-id", "twice",
+         "--result-file", str(result), "--progress-file", str(tmp_path / "progress"),
+         "generate", "wind", "--out-dir", str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        _, client = engine.recvfrom(65536)  # the job
+        for address, values in (("/sa/accepted", ("twice", 0)),
+                                ("/sa/progress", ("twice", 0.25, "plan"))):
+            message = OscMessageBuilder(address)
+            for value in values:
+                message.add_arg(value)
+            engine.sendto(message.build().dgram, client)
+        for _ in range(400):  # the client follows the job once it has written the progress
+            if (tmp_path / "progress").exists():
+                break
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        assert OscMessage(engine.recvfrom(65536)[0]).address == "/sa/cancel"  # never answered
+        process.send_signal(signal.SIGINT)
+        assert process.wait(20.0) == 4
+        stderr = process.stderr.read()
+    finally:
+        process.kill()
+        engine.close()
+    assert "Traceback" not in stderr, stderr
+    assert json.loads(result.read_text())["code"] == "cancelled"
