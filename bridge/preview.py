@@ -46,9 +46,16 @@ def load_sounddevice() -> ModuleType:
 
 
 def list_devices(loader: Callable[[], ModuleType] = load_sounddevice) -> str:
-    """A printable table of audio devices (for `sa-engine --list-devices`)."""
+    """A printable table of audio devices (for `sa-engine --list-devices`); AudioDeviceError
+    when PortAudio finds none (its table would print as an empty line)."""
     sd = loader()
-    return str(sd.query_devices())
+    devices = sd.query_devices()
+    if len(devices) == 0:
+        raise AudioDeviceError(
+            "PortAudio finds no audio device, so /sa/preview cannot play; connect or enable an "
+            "output device (on Linux, check that ALSA or PulseAudio lists one: `aplay -l`)"
+        )
+    return str(devices)
 
 
 def _output_channels(sd: ModuleType) -> int:

@@ -17,7 +17,12 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from semanticaudio.bridge.preview import AudioDeviceError, Previewer, load_sounddevice
+from semanticaudio.bridge.preview import (
+    AudioDeviceError,
+    Previewer,
+    list_devices,
+    load_sounddevice,
+)
 from semanticaudio.bridge.protocol import ErrorCode, ProtocolError
 from semanticaudio.bridge.validation import Limits
 
@@ -188,3 +193,12 @@ def test_a_preview_after_stop_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ProtocolError) as caught:
         previewer.request("", CLIENT)
     assert caught.value.code is ErrorCode.BUSY
+
+
+def test_list_devices_without_any_device_says_so() -> None:
+    # sounddevice's DeviceList is a tuple: with no device it prints as an empty line
+    none = SimpleNamespace(query_devices=lambda: ())
+    with pytest.raises(AudioDeviceError, match="finds no audio device"):
+        list_devices(loader=lambda: none)
+    one = SimpleNamespace(query_devices=lambda: ("0 null, ALSA (0 in, 2 out)",))
+    assert "null" in list_devices(loader=lambda: one)
