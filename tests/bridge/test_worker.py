@@ -173,20 +173,28 @@ class UnprintableError(Exception):
         raise RuntimeError("no message")
 
 
-@pytest.mark.parametrize("error", [PluginAbort("plug-in aborted"), SystemExit(3),
-                                   UnprintableError()])
-def test_any_exception_is_one_reply_and_the_worker_goes_on(
-    error: BaseException, tmp_path: Path
-) -> None:
+def failing_worker(error: BaseException, failing_job: str) -> tuple[JobQueue, RecordingSink,
+                                                                     Worker]:
+    """A started worker whose job `failing_job` raises `error`; any other job raises
+    ZeroDivisionError("the next job ran")."""
     def run(request: Any, hooks: Any) -> Any:
         hooks.progress(0.5, "plan")
-        if request.job_id == "bad":
+        if request.job_id == failing_job:
             raise error
         raise ZeroDivisionError("the next job ran")
 
     queue, sink = JobQueue(), RecordingSink()
     worker = Worker(queue, run, sink, progress_interval_s=0.0)
     worker.start()
+    return queue, sink, worker
+
+
+@pytest.mark.parametrize("error", [PluginAbort("plug-in aborted"), SystemExit(3),
+                                   UnprintableError()])
+def test_any_exception_is_one_reply_and_the_worker_goes_on(
+    error: BaseException, tmp_path: Path
+) -> None:
+    queue, sink, worker = failing_worker(error, "bad")
     submit(queue, "bad", tmp_path, "")
     address, args = sink.final("bad")
     assert (address, args[1]) == ("/sa/error", "internal_error")
@@ -205,14 +213,7 @@ def test_any_exception_is_one_reply_and_the_worker_goes_on(
 def test_running_out_of_memory_is_an_engine_error_that_says_what_needs_less(
     error: BaseException, tmp_path: Path
 ) -> None:
-    def run(request: Any, hooks: Any) -> Any:
-        if request.job_id == "big":
-            raise error
-        raise ZeroDivisionError("the next job ran")
-
-    queue, sink = JobQueue(), RecordingSink()
-    worker = Worker(queue, run, sink, progress_interval_s=0.0)
-    worker.start()
+    queue, sink, worker = failing_worker(error, "big")
     submit(queue, "big", tmp_path, "")
     _, (_, code, message) = sink.final("big")
     assert code == "engine_error"  # not internal_error, "a bug in sa-engine"
