@@ -118,10 +118,14 @@ return function(SA)
 
   local function spans_of_selection()
     local spans, skipped = {}, {}
-    for i, item in ipairs(SA.selected_items()) do
+    for _, item in ipairs(SA.selected_items()) do
       local span, why = SA.audible_span(item)
-      if span then spans[#spans + 1] = span else
-        skipped[#skipped + 1] = ("Selected item %d was skipped: %s."):format(i, why)
+      local description = SA.describe_item(item)
+      if span then
+        span.description = description -- kept: the item may be gone when its job fails
+        spans[#spans + 1] = span
+      else
+        skipped[#skipped + 1] = ("Item %s was skipped: %s."):format(description, why)
       end
     end
     return spans, skipped
@@ -139,30 +143,36 @@ return function(SA)
   end
 
   local function take_label(span)
-    local file_name = span.file:match("[^/\\]+$") or span.file
-    return "Editing " .. SA.short_name(file_name, 40)
+    return "Editing item " .. span.description
   end
 
-  --- The files of one finished edit, opened; or nil and why they cannot be added.
+  --- The files of one finished edit, opened, and where they go (SA.edit_placement); or nil
+  --- and why they cannot be added.
   local function open_edit(span, result)
     if #result.paths == 0 then return nil, "the engine returned no files" end
+    local files = table.concat(result.paths, "\n")
     local gone = SA.span_gone(span)
-    if gone then return nil, gone .. "; its edit is in:\n" .. table.concat(result.paths, "\n") end
-    return SA.open_sources(result.paths)
+    if gone then return nil, gone .. "; its edit is in:\n" .. files end
+    local placement, changed = SA.edit_placement(span)
+    if not placement then return nil, changed .. ". Its edit is in:\n" .. files end
+    local opened, problem = SA.open_sources(result.paths)
+    return opened, problem, placement
   end
 
   --- Open the files of every finished edit while the project is still untouched. Returns the
-  --- edits ready to add ({ span, opened } each) and the failure lines.
+  --- edits ready to add ({ span, opened, placement } each) and the failure lines.
   local function prepare_edits(spans, outcomes)
     local ready, failures = {}, {}
     for i, span in ipairs(spans) do
-      local result, opened, problem = outcomes[i], nil, nil
+      local result, opened, problem, placement = outcomes[i], nil, nil, nil
       if result and result.ok then
-        opened, problem = open_edit(span, result)
+        opened, problem, placement = open_edit(span, result)
       elseif result and result.code ~= "cancelled" then
         problem = SA.describe_failure(result)
       end
-      if opened then ready[#ready + 1] = { span = span, opened = opened } end
+      if opened then
+        ready[#ready + 1] = { span = span, opened = opened, placement = placement }
+      end
       if problem then failures[#failures + 1] = take_label(span) .. ": " .. problem end
     end
     return ready, failures
@@ -176,11 +186,16 @@ return function(SA)
     local name = request.target ~= "" and SA.short_name(request.target)
                  or SA.short_name(request.preset .. ": " .. request.source)
     reaper.Undo_BeginBlock2(0)
-    for _, edit in ipairs(ready) do SA.add_edit_takes(edit.span, edit.opened, name) end
+    for _, edit in ipairs(ready) do
+      SA.add_edit_takes(edit.span, edit.opened, name, edit.placement)
+    end
     reaper.Undo_EndBlock2(0, ("SemanticAudio: edit %d item(s)"):format(#ready), -1)
     reaper.UpdateArrange()
     return failures
   end
+
+  --- Failures that every further job would repeat: the client or the engine is not there.
+  SA.UNREACHABLE = { client_not_found = true, no_engine = true, network = true, no_answer = true }
 
   local function run_edits(settings, spans, skipped, request)
     local sel_start_s, sel_end_s = SA.time_selection()
@@ -192,9 +207,15 @@ return function(SA)
     end
     SA.run_tasks({
       title = "SemanticAudio: editing", settings = settings, tasks = tasks,
+      stop_on_failure = function(result) return SA.UNREACHABLE[result.code] == true end,
       on_finish = function(outcomes, cancelled)
         if cancelled then return report_cancelled(outcomes) end
         local lines = apply_edits(spans, outcomes, request)
+        local unsent = #spans - #outcomes
+        if unsent > 0 then
+          lines[#lines + 1] = unsent == 1 and "The other item was not sent." or
+                              ("The %d other items were not sent."):format(unsent)
+        end
         for _, line in ipairs(skipped) do lines[#lines + 1] = line end
         if #lines > 0 then SA.message(table.concat(lines, "\n\n")) end
       end,

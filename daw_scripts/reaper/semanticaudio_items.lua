@@ -46,13 +46,11 @@ return function(SA)
     return nil
   end
 
-  --- What the active take of `item` plays, as a span of its file:
+  --- What `take` of `item` plays, as a span of its file:
   --- { item, take, file, start_s, length_s, playrate, position_s, item_length_s }.
-  --- Returns nil and a reason when the item cannot be sent (MIDI, reversed, looped, stretch
+  --- Returns nil and a reason when it cannot be sent (MIDI, reversed, looped, stretch
   --- markers, a channel mode that picks channels, ...).
-  function SA.audible_span(item)
-    local take = reaper.GetActiveTake(item)
-    if not take then return nil, "it has no active take" end
+  local function take_span(item, take)
     if reaper.TakeIsMIDI(take) then return nil, "it is a MIDI item" end
     local source = reaper.GetMediaItemTake_Source(take)
     local problem = playback_problem(take, source)
@@ -71,6 +69,38 @@ return function(SA)
     return { item = item, take = take, file = file, start_s = section_offset_s + offset_s,
              length_s = length_s, playrate = playrate, item_length_s = item_length_s,
              position_s = reaper.GetMediaItemInfo_Value(item, "D_POSITION") }
+  end
+
+  --- What the active take of `item` plays, as a span of its file (see take_span), or nil and
+  --- a reason when the item cannot be sent.
+  function SA.audible_span(item)
+    local take = reaper.GetActiveTake(item)
+    if not take then return nil, "it has no active take" end
+    return take_span(item, take)
+  end
+
+  SA.SPAN_TOLERANCE_S = 1e-4 -- the engine's result may be this much shorter than the span
+
+  --- Where the edit of `span` goes in its take now. The user may have trimmed the item or
+  --- changed the take's playrate while the engine worked: the new take starts at
+  --- startoffs_s into the edited file (which holds exactly the span that was sent) and plays
+  --- at the take's current playrate, so it lines up with what the take plays now. Returns
+  --- { startoffs_s, playrate }, or nil and why the edit no longer covers the item.
+  function SA.edit_placement(span)
+    local now, why = take_span(span.item, span.take)
+    if now and now.file ~= span.file then why = "its take plays another file now" end
+    if now and not why then
+      local startoffs_s = now.start_s - span.start_s
+      local tolerance_s = SA.SPAN_TOLERANCE_S
+      if startoffs_s >= -tolerance_s
+          and startoffs_s + now.length_s <= span.length_s + tolerance_s then
+        return { startoffs_s = math.max(0, startoffs_s), playrate = now.playrate }
+      end
+      why = ("it now plays %.3f..%.3f s of its source, the edit covers %.3f..%.3f s"):format(
+        now.start_s, now.start_s + now.length_s, span.start_s, span.start_s + span.length_s)
+    end
+    return nil, "the item was trimmed, extended or changed while the engine worked (" .. why ..
+      "); insert the edited file by hand if you still want it"
   end
 
   --- A region edit inside `span` when the time selection [sel_start_s, sel_end_s) covers part,
@@ -177,16 +207,16 @@ return function(SA)
     return nil
   end
 
-  --- Add each edited file (opened with SA.open_sources) to `span.item` as a new take that
-  --- plays at the span's playrate with the original take's COPIED_TAKE_SETTINGS, the first one
+  --- Add each edited file (opened with SA.open_sources) to `span.item` as a new take placed
+  --- as SA.edit_placement said, with the original take's COPIED_TAKE_SETTINGS, the first one
   --- active; the original take stays. Changes the project: call inside an undo block, after
   --- SA.span_gone said nothing. Returns the first new take.
-  function SA.add_edit_takes(span, opened, name)
+  function SA.add_edit_takes(span, opened, name, placement)
     local first_take
     for i, file in ipairs(opened) do
       local take = add_file_take(span.item, file, name, i, #opened)
-      reaper.SetMediaItemTakeInfo_Value(take, "D_STARTOFFS", 0)
-      reaper.SetMediaItemTakeInfo_Value(take, "D_PLAYRATE", span.playrate)
+      reaper.SetMediaItemTakeInfo_Value(take, "D_STARTOFFS", placement.startoffs_s)
+      reaper.SetMediaItemTakeInfo_Value(take, "D_PLAYRATE", placement.playrate)
       for _, key in ipairs(COPIED_TAKE_SETTINGS) do
         reaper.SetMediaItemTakeInfo_Value(take, key, reaper.GetMediaItemTakeInfo_Value(
           span.take, key))
@@ -196,6 +226,20 @@ return function(SA)
     reaper.SetActiveTake(first_take)
     reaper.UpdateItemInProject(span.item)
     return first_take
+  end
+
+  --- Where the user finds `item`, for messages: its active take's name, its track number and
+  --- its position in the project's time format, e.g. `"scene 4" on track 2 at 1:12.500`.
+  --- (Selection order is invisible, and items cut from one recording share a file name.)
+  function SA.describe_item(item)
+    local take = reaper.GetActiveTake(item)
+    local name = take and SA.short_name(reaper.GetTakeName(take), 40) or ""
+    local track = reaper.GetMediaTrackInfo_Value(reaper.GetMediaItem_Track(item), "IP_TRACKNUMBER")
+    local position = reaper.format_timestr_pos(reaper.GetMediaItemInfo_Value(item, "D_POSITION"),
+                                               "", -1)
+    local where = ("on track %d at %s"):format(math.floor(track), position)
+    if name == "" then return where end
+    return ('"%s" %s'):format(name, where)
   end
 
   --- The selected media items, in selection order.

@@ -67,9 +67,12 @@ return function(SA)
     return job
   end
 
-  --- The ExecProcess command line that runs a job's script without a console in the way.
-  local function launch_line(job)
-    if SA.is_windows() then return 'cmd.exe /C "' .. job.files.script .. '"', -2 end
+  --- The ExecProcess command line that runs a job's script, and its timeout argument (no
+  --- wait; on Windows also no console in the way). cmd.exe /C keeps the quotes around the
+  --- script only when nothing like & ( ) is between them, else it strips the first and the
+  --- last quote: doubled quotes leave the path quoted either way.
+  function SA.launch_line(job)
+    if SA.is_windows() then return 'cmd.exe /C ""' .. job.files.script .. '""', -2 end
     return '/bin/sh "' .. job.files.script:gsub('(["\\$`])', "\\%1") .. '"', -1
   end
 
@@ -84,7 +87,7 @@ return function(SA)
     local script = SA.is_windows() and windows_script(job, argv) or posix_script(job, argv)
     local ok, problem = SA.write_file(job.files.script, script)
     if not ok then error("SemanticAudio: cannot write " .. job.files.script .. ": " .. problem) end
-    local line, wait = launch_line(job)
+    local line, wait = SA.launch_line(job)
     reaper.ExecProcess(line, wait)
     job.started_s = reaper.time_precise()
     return job
@@ -109,7 +112,8 @@ return function(SA)
   local function client_failure(job, exit_code)
     local stderr = SA.trim(SA.read_file(job.files.stderr) or "")
     if exit_code == 127 or exit_code == 9009 then
-      return { ok = false, code = "client_not_found", message = ("The sa-client program %q " ..
+      -- "%s" in quotes, not %q: %q would double every backslash of a Windows path.
+      return { ok = false, code = "client_not_found", message = ('The sa-client program "%s" ' ..
         "was not found (%s). Set its full path with the action \"SemanticAudio: Settings\"."):
         format(job.argv[1], stderr ~= "" and stderr or "exit code " .. exit_code) }
     end

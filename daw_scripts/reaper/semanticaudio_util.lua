@@ -67,6 +67,12 @@ return function(SA)
     return SA.windows
   end
 
+  --- True for an absolute path: /... on macOS and Linux; C:\... or \\server\... on Windows.
+  function SA.is_absolute_path(path)
+    if not SA.is_windows() then return path:sub(1, 1) == "/" end
+    return path:find("^%a:[\\/]") ~= nil or path:find("^[\\/][\\/]") ~= nil
+  end
+
   function SA.path_join(dir, name)
     local sep = SA.is_windows() and "\\" or "/"
     if dir:sub(-1) == "/" or dir:sub(-1) == "\\" then return dir .. name end
@@ -91,6 +97,12 @@ return function(SA)
     end
     if SA.trim(settings.client) == "" then
       return "Client path must name the sa-client program (\"sa-client\" or an absolute path)"
+    end
+    -- sa-client would resolve a relative folder (and a literal ~) in REAPER's own folder.
+    if settings.out_dir ~= "" and not SA.is_absolute_path(settings.out_dir) then
+      local example = SA.is_windows() and [[D:\Renders]] or "/Users/you/Renders"
+      return ('Output folder must be an absolute path, got "%s" (e.g. %s); leave it empty ' ..
+              "for the project's media folder"):format(settings.out_dir, example)
     end
     return nil
   end

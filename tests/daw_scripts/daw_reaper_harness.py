@@ -13,6 +13,9 @@ Scenario keys (all optional):
   header), {section: {offs, len, rev}, parent: src} or {midi: True}.
 - delete_items: {tick: [[track, item], ...]} items the user deletes at that defer cycle
   (1-based indexes into the track's items at that moment).
+- change_items: {tick: [{track, item, set_item: {field: value}, set_take: {field: value}}]}
+  changes the user makes at that defer cycle (trims an edge, changes the active take's playrate);
+  fields as in project (position, length; startoffs, playrate, ...), indexes 1-based.
 - inputs: answers to GetUserInputs in order (a list of field strings, or False for Cancel).
 - menu: answers to gfx.showmenu; message_box_answers: answers to ShowMessageBox.
 - simulate: {command: [spec, ...]} the scripted sa-client answer per invocation: progress

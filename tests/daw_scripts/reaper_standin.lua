@@ -128,9 +128,21 @@ local function delete_items(state)
   end
 end
 
+--- The user changes items while a script defers: scenario.change_items = { [tick] = { { track =
+--- T, item = I, set_item = { position, length }, set_take = { startoffs, playrate, ... } },
+--- ... } } (1-based indexes into the track's items; set_take changes the active take), like
+--- trimming an edge or changing the playrate in REAPER. Fields as in make_item and make_take.
+local function change_items(state)
+  for _, change in ipairs((state.scenario.change_items or {})[state.clock.tick] or {}) do
+    local item = assert(state.tracks[change.track].items[change.item], "no such item to change")
+    for key, value in pairs(change.set_item or {}) do item[key] = value end
+    for key, value in pairs(change.set_take or {}) do item.active[key] = value end
+  end
+end
+
 --- One defer cycle: time moves on (1/30 s simulated, or real time in "real" mode), simulated
---- processes advance, the scenario's deletions happen, then the functions deferred during the
---- last cycle run.
+--- processes advance, the scenario's deletions and changes happen, then the functions deferred
+--- during the last cycle run.
 function M.advance(state)
   state.clock.tick = state.clock.tick + 1
   if state.scenario.mode == "real" then
@@ -141,6 +153,7 @@ function M.advance(state)
   end
   state.processes:advance()
   delete_items(state)
+  change_items(state)
   local pending = state.deferred
   state.deferred = {}
   for _, fn in ipairs(pending) do fn() end

@@ -40,6 +40,20 @@ return function(state, io_helpers)
   end
   impl["reaper.GetMediaItemTake_Source"] = function(take) return take.source end
   impl["reaper.GetMediaItem_Track"] = function(item) return item.track end
+  impl["reaper.GetTakeName"] = function(take) return take.name end
+  impl["reaper.GetMediaTrackInfo_Value"] = function(track, parm)
+    assert(parm == "IP_TRACKNUMBER", "the stand-in models only IP_TRACKNUMBER, got " .. parm)
+    for i, other in ipairs(state.tracks) do
+      if other == track then return i + 0.0 end -- 1-based, as a number like REAPER's
+    end
+    return 0.0 -- not found
+  end
+  --- Modes -1 (the project's format; the stand-in's project shows time) and 0: m:ss.mmm.
+  impl["reaper.format_timestr_pos"] = function(position_s, _, mode)
+    assert(mode == -1 or mode == 0, "the stand-in formats only modes -1 and 0, got " .. mode)
+    local minutes = math.floor(position_s / 60)
+    return ("%d:%06.3f"):format(minutes, position_s - 60 * minutes)
+  end
 
   --- Every change to the project model must happen inside an open undo block: an action that
   --- changed the project without one would leave REAPER's undo history without its point.

@@ -119,9 +119,10 @@ def test_each_selected_item_is_one_job_and_unfit_items_are_explained(tmp_path: P
     assert len(tracks_items[4]["takes"]) == 1  # the second failed: no take
     (box,) = run.message_boxes
     assert "cannot decode good.wav [bad_audio]" in box["msg"]
-    assert "item 2 was skipped: it is a MIDI item" in box["msg"]
-    assert "item 3 was skipped: its take is reversed" in box["msg"]
-    assert "item 4 was skipped: it plays 0.000..5.000 s of a 4.000 s source" in box["msg"]
+    assert '"original" on track 1 at 0:02.000 was skipped: it is a MIDI item' in box["msg"]
+    assert '"original" on track 1 at 0:04.000 was skipped: its take is reversed' in box["msg"]
+    assert ('"original" on track 1 at 0:08.000 was skipped: it plays 0.000..5.000 s of a '
+            '4.000 s source') in box["msg"]
     assert [u["kind"] for u in run.undo] == ["begin", "end"]  # one undo point for the action
 
 
@@ -322,3 +323,113 @@ def test_a_take_with_stretch_markers_is_refused(tmp_path: Path) -> None:
     assert "its take has 2 stretch markers" in box["msg"]
     assert "remove them" in box["msg"]
     assert run.data["dialogs"] == []  # refused before asking anything
+
+
+# ------------------------------------------------- the item changes while the engine works
+
+SLOW_EDIT = {"progress": [[0.2 * k, "edit"] for k in range(1, 6)]}  # five defer cycles
+
+
+def test_an_item_trimmed_while_the_engine_worked_gets_a_take_that_lines_up(
+    tmp_path: Path,
+) -> None:
+    # Sent: 2 s of item from source second 0.5. Meanwhile the user trims 0.5 s off the left
+    # edge: the item now plays source 1.0..2.5, which is 0.5..2.0 s into the edited file.
+    project, _ = one_item_project(tmp_path, startoffs=0.5)
+    run = run_action("edit", {
+        "project": project, "inputs": [["", TARGET, ""]],
+        "change_items": {3: [{"track": 1, "item": 1, "set_item": {"position": 10.5, "length": 1.5},
+                              "set_take": {"startoffs": 1.0}}]},
+        "simulate": {"edit": [edit_result(tmp_path, 2.0) | SLOW_EDIT]},
+    }, tmp_path)
+    _original, new = run.tracks[0]["items"][0]["takes"]
+    assert new["file"] == str(tmp_path / "edited.wav")
+    assert new["startoffs"] == pytest.approx(0.5)
+    assert new["playrate"] == 1.0
+    assert run.message_boxes == []
+
+
+def test_a_playrate_changed_while_the_engine_worked_is_followed(tmp_path: Path) -> None:
+    # The user doubles the take's playrate (REAPER halves the item): the 2 s edit now plays in 1 s.
+    project, _ = one_item_project(tmp_path)
+    run = run_action("edit", {
+        "project": project, "inputs": [["", TARGET, ""]],
+        "change_items": {3: [{"track": 1, "item": 1, "set_item": {"length": 1.0},
+                              "set_take": {"playrate": 2.0}}]},
+        "simulate": {"edit": [edit_result(tmp_path, 2.0) | SLOW_EDIT]},
+    }, tmp_path)
+    _original, new = run.tracks[0]["items"][0]["takes"]
+    assert new["playrate"] == 2.0
+    assert new["startoffs"] == 0
+    assert run.message_boxes == []
+
+
+def test_an_item_extended_past_what_was_sent_gets_no_take_and_keeps_the_file(
+    tmp_path: Path,
+) -> None:
+    project, _ = one_item_project(tmp_path)
+    result = edit_result(tmp_path, 2.0)
+    run = run_action("edit", {
+        "project": project, "inputs": [["", TARGET, ""]],
+        "change_items": {3: [{"track": 1, "item": 1, "set_item": {"length": 3.0}}]},
+        "simulate": {"edit": [result | SLOW_EDIT]},
+    }, tmp_path)
+    assert [t["name"] for t in run.tracks[0]["items"][0]["takes"]] == ["original"]
+    assert run.undo == []
+    (box,) = run.message_boxes
+    assert "was trimmed, extended or changed while the engine worked" in box["msg"]
+    assert result["result"]["paths"][0] in box["msg"]  # the edit is not lost
+
+
+def test_skipped_and_failed_items_are_named_so_the_user_can_find_them(tmp_path: Path) -> None:
+    """Items cut from one recording share a file name; the selection order is invisible."""
+    shared = str(write_wav(tmp_path / "scene 4.wav", 30.0))
+    boom = item({"file": shared}, position=12.5)
+    boom["takes"][0]["name"] = "scene 4 boom"
+    lav = item({"file": shared}, position=12.5)
+    lav["takes"][0] |= {"name": "scene 4 lav", "stretch_markers": 1}
+    run = run_action("edit", {
+        "project": {"tracks": [{"items": [boom]}, {"items": [lav]}]},
+        "inputs": [["", TARGET, ""]],
+        "simulate": {"edit": [{"result": {"ok": False, "code": "bad_audio",
+                                          "message": "cannot decode"}}]},
+    }, tmp_path)
+    (box,) = run.message_boxes
+    boom_failed = 'Editing item "scene 4 boom" on track 1 at 0:12.500: cannot decode [bad_audio]'
+    assert boom_failed in box["msg"]
+    assert '"scene 4 lav" on track 2 at 0:12.500 was skipped: its take has 1 stretch' in box["msg"]
+
+
+@pytest.mark.parametrize(("code", "message"), [
+    ("no_engine", "nothing is listening at udp://127.0.0.1:9000; start it with `sa-engine`"),
+    ("client_not_found", "The sa-client program \"sa-client\" was not found"),
+])
+def test_an_unreachable_engine_stops_the_edit_after_the_first_item(
+    code: str, message: str, tmp_path: Path
+) -> None:
+    source_file = str(write_wav(tmp_path / "source file.wav", 6.0))
+    items = [item({"file": source_file}, position=float(5 * k)) for k in range(4)]
+    run = run_action("edit", {
+        "project": {"tracks": [{"items": items}]}, "inputs": [["", TARGET, ""]],
+        "simulate": {"edit": [{"result": {"ok": False, "code": code, "message": message}}]},
+    }, tmp_path)
+    assert len(run.processes) == 1  # nothing more is sent to an engine that is not there
+    (box,) = run.message_boxes
+    assert box["msg"].count(message) == 1
+    assert "The 3 other items were not sent." in box["msg"]
+    assert all(len(i["takes"]) == 1 for i in run.tracks[0]["items"])
+    assert run.undo == []
+
+
+def test_an_empty_item_is_skipped_and_named_by_track_and_position(tmp_path: Path) -> None:
+    project, _ = one_item_project(tmp_path)
+    empty = {"position": 2.0, "length": 1.0, "selected": True, "takes": []}
+    project["tracks"][0]["items"].insert(0, empty)
+    run = run_action("edit", {
+        "project": project, "inputs": [["", TARGET, ""]],
+        "simulate": {"edit": [edit_result(tmp_path, 2.0)]},
+    }, tmp_path)
+    assert len(run.processes) == 1
+    (box,) = run.message_boxes
+    assert box["msg"] == "Item on track 1 at 0:02.000 was skipped: it has no active take."
+    assert len(run.tracks[0]["items"][1]["takes"]) == 2

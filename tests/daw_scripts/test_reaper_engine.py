@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from .daw_reaper_harness import run_action
 
 PONG = {"ok": True, "version": "1", "model": "tiny-two-stage", "device": "cpu"}
@@ -75,3 +77,26 @@ def test_stored_bad_settings_stop_an_action_before_it_runs(tmp_path: Path) -> No
     assert 'Timeout must be a positive number of seconds, got "soon"' in (
         run.message_boxes[0]["msg"])
     assert run.processes == []
+
+
+@pytest.mark.parametrize(("os_name", "folder", "accepted"), [
+    ("Other", "renders", False),         # sa-client would resolve it in REAPER's own folder
+    ("Other", "~/renders", False),       # no shell expands ~ for the engine
+    ("Other", "/home/me/sa renders", True),
+    ("Win64", r"renders\sa", False),
+    ("Win64", r"D:\Sound Design\sa", True),
+    ("Win64", r"\\studio-nas\renders", True),
+])
+def test_the_output_folder_must_be_absolute(
+    os_name: str, folder: str, accepted: bool, tmp_path: Path
+) -> None:
+    run = run_action("settings", {
+        "os": os_name, "inputs": [["127.0.0.1", "9000", "sa-client", "600", folder]],
+    }, tmp_path)
+    if accepted:
+        assert run.data["ext"]["SemanticAudio/out_dir"] == folder
+        assert run.message_boxes == []
+    else:
+        assert run.calls("SetExtState") == []
+        (box,) = run.message_boxes
+        assert f'Output folder must be an absolute path, got "{folder}"' in box["msg"]

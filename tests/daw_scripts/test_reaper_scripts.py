@@ -152,3 +152,73 @@ show("é\\255 dog\\192", 8)       -- invalid bytes become U+FFFD, never a crash
 """
     assert run_lua(code, tmp_path).splitlines() == [
         "30\t" + "雨" * 30, "10\t" + "雨" * 7 + "...", "7\té\ufffd dog\ufffd"]
+
+
+CMD_SPECIAL = set('&<>()@^|')
+
+
+def cmd_c_remainder(remainder: str) -> str:
+    """What cmd.exe runs for `cmd.exe /C <remainder>`, by the quote rule `cmd /?` documents:
+    the quotes are kept only when there are exactly two, with whitespace and none of &<>()@^|
+    between them; otherwise a leading quote and the last quote are removed."""
+    remainder = remainder.lstrip()
+    if remainder.count('"') == 2:
+        inner = remainder.split('"')[1]
+        if not CMD_SPECIAL & set(inner) and any(ch.isspace() for ch in inner):
+            return remainder
+    if remainder.startswith('"'):
+        last = remainder.rindex('"')
+        return remainder[1:last] + remainder[last + 1:]
+    return remainder
+
+
+def cmd_program(command: str) -> str | None:
+    """The program cmd.exe starts for `command` when it is one word: a quoted path, or a bare
+    one without whitespace or &<>()@^| (which would split it); None otherwise."""
+    if command.startswith('"'):
+        inner, _, rest = command[1:].partition('"')
+        return inner if rest == "" else None
+    if CMD_SPECIAL & set(command) or any(ch.isspace() for ch in command):
+        return None
+    return command
+
+
+@pytest.mark.parametrize("resource", [
+    r"C:\Users\Ann Lee\AppData\Roaming\REAPER",
+    r"D:\REAPER (portable)",  # parentheses, as a portable install may have
+    r"C:\Users\R&D\AppData\Roaming\REAPER",
+    r"C:\Users\Zoë\AppData\Roaming\REAPER",
+])
+def test_windows_launch_line_names_the_script_as_one_quoted_word(
+    resource: str, tmp_path: Path
+) -> None:
+    script = resource + r"\Data\SemanticAudio\jobs\ab12cd34ef56\run.cmd"
+    code = f"""
+reaper = {{ GetOS = function() return "Win64" end }}
+local line, wait = SA.launch_line({{ files = {{ script = {lua_literal(script)} }} }})
+print(wait)
+io.write(line)
+"""
+    wait, line = run_lua(code, tmp_path).split("\n", 1)
+    assert wait == "-2"  # no wait, console minimised
+    program, switch, remainder = line.split(" ", 2)
+    assert (program, switch) == ("cmd.exe", "/C")
+    assert cmd_program(cmd_c_remainder(remainder)) == script
+
+
+
+def test_client_not_found_names_a_windows_path_as_typed(tmp_path: Path) -> None:
+    client = r"C:\Users\me\sa\Scripts\sa-client.exe"
+    exit_file = tmp_path / "exit.txt"
+    exit_file.write_text("9009 \r\n", encoding="utf-8")  # cmd.exe: command not found
+    files = {name: str(tmp_path / f"{name}.txt") for name in ("result", "stderr", "progress")}
+    code = f"""
+reaper = {{ GetOS = function() return "Win64" end, time_precise = function() return 1 end }}
+local files = {lua_literal(files | {"exit": str(exit_file)})}
+local look = SA.poll_job({{ files = files, argv = {{ {lua_literal(client)} }}, started_s = 0,
+                           timeout_s = 10 }})
+io.write(look.result.code, "\\n", look.result.message)
+"""
+    code_line, message = run_lua(code, tmp_path).split("\n", 1)
+    assert code_line == "client_not_found"
+    assert f'The sa-client program "{client}" was not found' in message
