@@ -30,7 +30,11 @@ var LOST_GRACE_MS = 2000; // room for a final reply that crossed the engine's /s
 var settings = { host: "127.0.0.1", port: 9000, reply_port: 9001 };
 var form = { prompt: "", source: "", target: "", duration_s: 5.0, variations: 1, preset: "",
              out_dir: "", place: "session" };
-var job = null; // { id, kind, origin, phase: "ack" | "running" | "probe" | "lost" | "cancel" }
+// { id, kind, origin, name, place, phase: "ack" | "running" | "probe" | "lost" | "cancel" };
+// name and place are the form's when the request went out, whatever the user types meanwhile.
+var job = null;
+var abandoned = []; // ids of the last jobs the device stopped waiting for (their files may come)
+var ABANDONED_KEPT = 8;
 var machine = { boot_volume: "" }; // macOS: the boot volume's name, as Max reports it
 var watchdog = new Task(function () { if (job) timeouts[job.phase](job); }, this);
 
@@ -199,6 +203,7 @@ function endJob() {
 }
 
 function giveUp(text) {
+  abandoned = abandoned.concat([job.id]).slice(-ABANDONED_KEPT);
   endJob();
   outlet(OUT_PROGRESS, 0);
   status(text);
@@ -227,8 +232,9 @@ var timeouts = {
   }
 };
 
-function startJob(kind, message, origin) {
-  job = { id: message[1], kind: kind, origin: origin, phase: "ack" };
+function startJob(kind, message, origin, name) {
+  job = { id: message[1], kind: kind, origin: origin, name: name, place: form.place,
+          phase: "ack" };
   outlet(OUT_PROGRESS, 0);
   send(message);
   watch("ack", ACK_TIMEOUT_MS);
@@ -244,11 +250,11 @@ function generate() {
   if (busy()) return;
   if (!form.prompt) return status("Type a prompt first");
   if (!form.out_dir) return status("Choose an output folder first (Folder...)");
-  var home = deviceTrack(); // generated clips go onto the device's own track
-  if (home.problem) return status(home.problem);
+  var problem = destinationProblem(null); // generated clips go onto the device's own track
+  if (problem) return status(problem);
   var id = newJobId();
   startJob("generate", ["/sa/generate", id, settings.reply_port, form.prompt, form.duration_s,
-                        form.out_dir, optionsString()], null);
+                        form.out_dir, optionsString()], null, form.prompt);
   status("Generating: " + form.prompt);
 }
 
@@ -257,10 +263,13 @@ function edit() {
   if (!form.target && !form.preset) return status("Type a target prompt or pick a preset");
   var clip = readDetailClip();
   if (clip.problem) return status(clip.problem);
+  var problem = destinationProblem(clip);
+  if (problem) return status(problem);
   var outDir = form.out_dir || dirname(clip.file);
   var id = newJobId();
   startJob("edit", ["/sa/edit", id, settings.reply_port, clip.file, clip.start_s, clip.length_s,
-                    form.source, form.target, outDir, optionsString()], clip);
+                    form.source, form.target, outDir, optionsString()], clip,
+           form.target || form.preset);
   status("Editing " + clip.file.replace(/^.*[\/\\]/, "") + " (" + clip.length_s.toFixed(2) +
          " s)");
 }
@@ -304,11 +313,18 @@ function clipLocation(clip) {
   return null;
 }
 
-/** The file span the selected audio clip plays: start marker to end marker. Unwarped clips
- *  give their markers in seconds of the file, warped ones in beats (mapped by warp markers). */
+/** The file span the selected audio clip plays: start marker to end marker; for a looped clip,
+ *  which plays from its start marker to the loop end and then the loop again and again (its end
+ *  marker unused), from the start marker or the loop start, whichever is earlier, to the loop
+ *  end. Unwarped clips (which cannot loop) give their markers in seconds of the file, warped
+ *  ones in beats (mapped by warp markers). */
 function markersInSeconds(clip) {
   var start = num(clip.get("start_marker")), end = num(clip.get("end_marker"));
   if (!num(clip.get("warping"))) return { start_s: start, end_s: end };
+  if (num(clip.get("looping"))) {
+    start = Math.min(start, num(clip.get("loop_start")));
+    end = num(clip.get("loop_end"));
+  }
   var markers = warpMarkers(clip.get("warp_markers"));
   if (!markers) return { problem: "Cannot read the clip's warp markers; turn Warp off or " +
                                   "use Live " + READS_FROM_LIVE.join(".") + " or newer" };
@@ -348,6 +364,33 @@ function deviceTrack() {
     : /^live_set master_track /.test(path) ? "the master track" : "no track (" + path + ")";
   return { problem: "SemanticAudio is on " + where + ", where clips cannot go: put it on an " +
                     "audio track" };
+}
+
+/** The track an edit's result (`origin`: the source clip) or a generated clip (null) goes onto,
+ *  as { track: index } or { problem }. */
+function destination(origin) {
+  return origin && origin.location ? { track: origin.location.track } : deviceTrack();
+}
+
+/** Why no audio clip can go onto that track, or null: Live's create_audio_clip puts clips only
+ *  on audio tracks that are not frozen (a group track has no audio input and holds no clips). */
+function destinationProblem(origin) {
+  var home = destination(origin);
+  if (home.problem) return home.problem;
+  var track = new LiveAPI("live_set tracks " + home.track);
+  var which = "Track " + (home.track + 1) + " (" + text(track.get("name")) + ")";
+  if (num(track.get("is_foldable"))) {
+    return which + " is a group track, which holds no clips: put SemanticAudio on an audio track";
+  }
+  if (!num(track.get("has_audio_input"))) {
+    return which + " is a MIDI track, where audio clips cannot go: put SemanticAudio on an " +
+           "audio track";
+  }
+  if (num(track.get("is_frozen"))) {
+    return which + " is frozen, and Live adds no clips to a frozen track: unfreeze it, then try " +
+           "again";
+  }
+  return null;
 }
 
 /** Empty clip slots of track `track` from slot `from` on, up to `count` of them. */
@@ -390,8 +433,27 @@ function intoSession(track, from, paths, name) {
   return refused(failed);
 }
 
-function intoArrangement(track, position, paths, name) {
+/** Where the track's last Arrangement clip ends (beats), 0 when it has none. */
+function arrangementEnd(track) {
+  var count = new LiveAPI("live_set tracks " + track).getcount("arrangement_clips");
+  var end = 0;
+  for (var i = 0; i < count; i++) {
+    var clip = new LiveAPI("live_set tracks " + track + " arrangement_clips " + i);
+    end = Math.max(end, num(clip.get("end_time")));
+  }
+  return end;
+}
+
+/** The clips go one after the other from `wanted` (beats), unless a clip of the track ends
+ *  later: Live cuts away whatever part of a clip a new Arrangement clip covers, and how many
+ *  beats a new clip takes is only known once Live has made it (it depends on warping), so then
+ *  they go after the track's last clip. Returns a problem text, or a note on where they went. */
+function intoArrangement(track, wanted, paths, name) {
   var api = new LiveAPI("live_set tracks " + track);
+  var position = Math.max(wanted, arrangementEnd(track));
+  var moved = position > wanted ? " (after the last clip on the track, at beat " +
+                                   Math.round(position * 100) / 100 + ", so that none of your " +
+                                   "clips is covered)" : "";
   var failed = [];
   for (var i = 0; i < paths.length; i++) {
     var file = livePath(paths[i], machine.boot_volume);
@@ -404,10 +466,11 @@ function intoArrangement(track, position, paths, name) {
     clip.set("name", name);
     position = num(clip.get("end_time"));
   }
-  return refused(failed);
+  return refused(failed) || { note: moved };
 }
 
-/** Put the finished files next to where they belong; returns a problem text or null. */
+/** Put the finished files next to where they belong; returns a problem text, or null or
+ *  { note } when they are in place. */
 function placeResults(finished, paths) {
   var version = liveVersion();
   if (!versionAtLeast(version, NEEDS_LIVE)) {
@@ -415,7 +478,7 @@ function placeResults(finished, paths) {
            version.join(".") + "). Files: " + paths.join(", ");
   }
   var origin = finished.origin;
-  var name = finished.kind === "edit" ? (form.target || form.preset) : form.prompt;
+  var name = finished.name;
   if (origin && origin.location && origin.location.where === "session") {
     return intoSession(origin.location.track, origin.location.slot + 1, paths, name);
   }
@@ -424,7 +487,7 @@ function placeResults(finished, paths) {
   }
   var home = deviceTrack();
   if (home.problem) return home.problem + ". Files: " + paths.join(", ");
-  if (form.place === "arrangement") {
+  if (finished.place === "arrangement") {
     return intoArrangement(home.track, num(new LiveAPI("live_set").get("current_song_time")),
                            paths, name);
   }
@@ -471,14 +534,19 @@ var replies = {
     else watch("lost", LOST_GRACE_MS);
   },
   "/sa/done": function (args) {
+    var paths = args.slice(1).map(String);
+    if (abandoned.indexOf(String(args[0])) >= 0 && !forThisJob(args)) {
+      return status("Job " + args[0] + " finished after the device had stopped waiting for it; " +
+                    "its files are on disk: " + paths.join(", "));
+    }
     if (!forThisJob(args)) return;
-    var finished = job, paths = [];
+    var finished = job;
     endJob();
-    for (var i = 1; i < args.length; i++) paths.push(String(args[i]));
     outlet(OUT_PROGRESS, 1);
-    var problem = placeResults(finished, paths);
+    var placed = placeResults(finished, paths);
+    if (typeof placed === "string") return status(placed);
     var names = paths.map(function (path) { return path.replace(/^.*[\/\\]/, ""); });
-    status(problem || "Done: " + names.join(", "));
+    status("Done: " + names.join(", ") + (placed ? placed.note : ""));
   },
   "/sa/error": function (args) {
     if (String(args[0]) !== "" && !forThisJob(args)) return;

@@ -14,8 +14,11 @@ DEVICE_PATCH = DEVICE_JS.with_name("SemanticAudio.maxpat")
 RATE = 48000
 
 
-def audio_track(slots: list | None = None, arrangement: list | None = None) -> dict:
-    return {"audio": True, "slots": slots or [], "arrangement": arrangement or []}
+def audio_track(slots: list | None = None, arrangement: list | None = None, **fields: Any) -> dict:
+    """A track of the stand-in's Live Set: `fields` may make it MIDI (audio=False), a group
+    (group=True) or frozen (frozen=True). Arrangement clips need their start_time."""
+    base = {"name": "Audio", "audio": True, "slots": slots or [], "arrangement": arrangement or []}
+    return base | fields
 
 
 def live_set(**overrides: Any) -> dict:
@@ -25,18 +28,23 @@ def live_set(**overrides: Any) -> dict:
 
 
 def clip(**fields: Any) -> dict:
+    """An audio clip; unlooped, so its loop_start/loop_end are its start and end (as in the LOM:
+    "for unlooped clips: clip start / clip end")."""
     base = {"file_path": "C:/Samples/door slam.wav", "start_marker": 0.5, "end_marker": 2.5,
             "warping": 0, "sample_rate": RATE, "sample_length": 3 * RATE, "is_audio_clip": 1,
-            "end_time": 8.0, "name": "door", "length": 2.0}
-    return base | fields
+            "start_time": 6.0, "end_time": 8.0, "name": "door", "length": 2.0, "looping": 0}
+    base |= fields
+    return {"loop_start": base["start_marker"], "loop_end": base["end_marker"]} | base
 
 
 def run_device(
     steps: list[list[Any]], live: dict, tmp_path: Path, osc_port: int | None = None,
-    timeout_s: float = 20.0,
+    timeout_s: float = 20.0, expect_errors: bool = False,
 ) -> dict:
     """Deliver `steps` to the device; with `osc_port`, over real UDP to an engine there.
-    ["type", field, text] steps go in through the patch's [textedit] named `field`."""
+    ["type", field, text] steps go in through the patch's [textedit] named `field`.
+    An exception in the device's JS (in Max: an error in the Console, and the rest of that
+    message's work undone) fails the run unless `expect_errors`; run["errors"] lists them."""
     scenario = tmp_path / "scenario.json"
     body = {"live": live, "patch": str(DEVICE_PATCH), "steps": steps}
     body |= {"osc_port": osc_port} if osc_port else {}
@@ -44,7 +52,9 @@ def run_device(
     proc = subprocess.run(["node", str(HERE / "max_harness.js"), str(DEVICE_JS), str(scenario)],
                           capture_output=True, text=True, timeout=timeout_s, check=False)
     assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+    run = json.loads(proc.stdout)
+    assert expect_errors or run["errors"] == [], f"the device's JS failed: {run['errors']}"
+    return run
 
 
 def sent(run: dict, address: str) -> list[list[Any]]:

@@ -1,8 +1,10 @@
 // A stand-in for Max's LiveAPI (and Task) over a small model of a Live Set, for running the
 // SemanticAudio device's [js] under Node. It follows the Live Object Model where the device
 // touches it: canonical paths, `type` as the LOM class name, properties read with get() as
-// arrays, functions with call(), "id N" paths, create_audio_clip only from Live 12.0.5, and on
-// macOS only /Volumes/ paths.
+// arrays, functions with call(), "id N" paths (an id follows its clip, not its place in a list),
+// create_audio_clip only from Live 12.0.5, only on audio tracks that are not frozen, and on macOS
+// only /Volumes/ paths. A clip that Track.create_audio_clip puts into the Arrangement cuts away
+// the part of every clip it covers, as a clip dropped there does in Live.
 // A call that Live refuses does not throw in Max: Live prints the reason to the Max Console
 // and the call returns all the same (a failed Track.create_audio_clip may even answer with
 // another object's id; Producer Pal's clip-results.ts has seen id 1, the Live Set). The
@@ -12,8 +14,19 @@
 
 const CLIP_PROPERTIES = [
   "file_path", "start_marker", "end_marker", "warping", "sample_rate", "sample_length",
-  "is_audio_clip", "end_time", "name", "warp_markers", "length",
+  "is_audio_clip", "start_time", "end_time", "name", "warp_markers", "length", "looping",
+  "loop_start", "loop_end",
 ];
+
+/** Track properties from the model's { audio, group, frozen, name }: group tracks have neither
+ *  audio nor MIDI input (LOM: has_audio_input is 1 for audio tracks, has_midi_input for MIDI). */
+const TRACK_PROPERTIES = {
+  name: (track) => track.name,
+  has_audio_input: (track) => (track.audio && !track.group ? 1 : 0),
+  has_midi_input: (track) => (!track.audio && !track.group ? 1 : 0),
+  is_foldable: (track) => (track.group ? 1 : 0),
+  is_frozen: (track) => (track.frozen ? 1 : 0),
+};
 
 const LOM_TYPES = { app: "Application", song: "Song", device: "Device", track: "Track",
                     slot: "ClipSlot", clip: "Clip" };
@@ -42,8 +55,14 @@ class LiveModel {
     }
   }
 
+  /** The id of the object at `path`. A clip keeps its id when its index in a list changes. */
   register(path, kind, data) {
-    for (const [id, entry] of this.objects) if (entry.path === path) return id;
+    for (const [id, entry] of this.objects) {
+      if (kind === "clip" ? entry.data === data : entry.kind === kind && entry.path === path) {
+        entry.path = path;
+        return id;
+      }
+    }
     const id = this.nextId++;
     this.objects.set(id, { path, kind, data });
     return id;
@@ -106,6 +125,11 @@ class LiveModel {
       if (property === "warp_markers") return [JSON.stringify({ warp_markers: value })];
       return [value];
     }
+    if (entry.kind === "track" && TRACK_PROPERTIES[property]) {
+      const value = TRACK_PROPERTIES[property](entry.data);
+      if (value === undefined) throw new Error(`the model's track lacks ${property}`);
+      return [value];
+    }
     if (entry.kind === "slot" && property === "has_clip") {
       return [entry.data.track.slots[entry.data.slot] ? 1 : 0];
     }
@@ -138,7 +162,8 @@ class LiveModel {
     const [filePath, position] = args;
     this.checkFilePath(filePath);
     const track = entry.kind === "slot" ? entry.data.track : entry.data;
-    if (!track.audio) throw new LiveRefusal("create_audio_clip: not an audio track");
+    if (!track.audio || track.group) throw new LiveRefusal("create_audio_clip: not an audio track");
+    if (track.frozen) throw new LiveRefusal("create_audio_clip: the track is frozen");
     const clip = { file_path: filePath, name: "", is_audio_clip: 1, created: true };
     if (entry.kind === "slot") {
       if (track.slots[entry.data.slot]) throw new LiveRefusal("create_audio_clip: slot not empty");
@@ -148,12 +173,31 @@ class LiveModel {
     if (typeof position !== "number") {
       throw new LiveRefusal("Track.create_audio_clip needs a position");
     }
-    clip.position = position;
+    clip.start_time = position;
     clip.end_time = position + (this.spec.created_clip_beats || 4);
+    this.cutAway(track, clip.start_time, clip.end_time);
     track.arrangement.push(clip);
+    track.arrangement.sort((a, b) => a.start_time - b.start_time);
     const id = this.register(`live_set tracks ${this.spec.tracks.indexOf(track)} ` +
-                             `arrangement_clips ${track.arrangement.length - 1}`, "clip", clip);
+                             `arrangement_clips ${track.arrangement.indexOf(clip)}`, "clip", clip);
     return ["id", id];
+  }
+
+  /** What Live does to the Arrangement clips under a new clip from `from` to `to` (beats): a
+   *  clip inside it is deleted, one that reaches into it is shortened, one that spans it is
+   *  split in two. */
+  cutAway(track, from, to) {
+    const kept = [];
+    for (const clip of track.arrangement) {
+      if (clip.start_time === undefined) throw new Error("the model's clip lacks start_time");
+      if (clip.end_time <= from || clip.start_time >= to) {
+        kept.push(clip);
+        continue;
+      }
+      if (clip.start_time < from) kept.push({ ...clip, end_time: from });
+      if (clip.end_time > to) kept.push({ ...clip, start_time: to });
+    }
+    track.arrangement.splice(0, track.arrangement.length, ...kept);
   }
 
   call(entry, fn, args) {
@@ -203,8 +247,12 @@ function makeLiveAPI(model, log) {
       return model.call(entry, fn, args);
     };
     this.getcount = (child) => {
-      if (need().kind !== "song" || child !== "scenes") throw new Error(`getcount ${child}`);
-      return model.spec.scenes;
+      const target = need();
+      if (target.kind === "song" && child === "scenes") return model.spec.scenes;
+      if (target.kind === "track" && child === "arrangement_clips") {
+        return target.data.arrangement.length;
+      }
+      throw new Error(`getcount ${child} on ${target.kind} is not modelled`);
     };
   };
 }

@@ -5,7 +5,7 @@
 //                    device_path?, ...},
 //             patch: "SemanticAudio.maxpat",
 //             steps: [[message, ...args] | ["type", field, text] | ["tick", ms]
-//                     | ["await", address, ms]],
+//                     | ["await", address, ms] | ["change_track", index, {field: value}]],
 //             osc_port?: N }
 // The patch is run too, where messages pass through it on their way to the [js]: ["type",
 // "prompt", "rain"] is what the [textedit] named "prompt" sends when its button bangs it, and
@@ -15,6 +15,8 @@
 // With osc_port, the harness is also [udpsend 127.0.0.1 N] and [udpreceive]: outlet 0 goes out
 // as OSC over UDP, and datagrams arriving on the port the device opens (outlet 4) come back in
 // as messages; ["await", address, ms] waits for one such message.
+// ["change_track", 1, {"frozen": true}] is the user changing the Set (here: freezing track 2)
+// while a job runs.
 // A message whose name is a function of the device calls it; any other goes to anything()
 // with `messagename` set, as in Max. "$JOB" in a step stands for the id of the job the device
 // sent last (job ids are random).
@@ -172,6 +174,7 @@ function deliver(name, args) {
   const resolved = args.map((a) => (a === "$JOB" ? lastJobId() : a));
   if (name === "tick") return tick(resolved[0]);
   if (name === "type") return typeInto(resolved[0], resolved[1]);
+  if (name === "change_track") return Object.assign(model.track(resolved[0]), resolved[1]);
   return toDevice(name, resolved);
 }
 

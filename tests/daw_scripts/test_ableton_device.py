@@ -86,7 +86,7 @@ def test_generate_into_the_arrangement_at_the_song_position(tmp_path: Path) -> N
     live = live_set(created_clip_beats=5.0)
     run = run_device([*generate_steps(place=1), done], live, tmp_path)
     clips = run["tracks"][0]["arrangement"]
-    assert [(c["file_path"], c["position"]) for c in clips] == [("C:/out/a.wav", 16.0),
+    assert [(c["file_path"], c["start_time"]) for c in clips] == [("C:/out/a.wav", 16.0),
                                                                 ("C:/out/b.wav", 21.0)]
     assert run["errors"] == []
 
@@ -120,7 +120,7 @@ def test_edit_of_a_warped_arrangement_clip_maps_beats_to_seconds(tmp_path: Path)
     assert request[3:5] == [pytest.approx(0.75), pytest.approx(1.0)]
     assert request[7] == "D:/renders"
     placed = run["tracks"][0]["arrangement"][1]
-    assert placed["position"] == 12.0  # right after the source clip
+    assert placed["start_time"] == 12.0  # right after the source clip
     assert placed["name"] == "glass"
 
 
@@ -382,12 +382,129 @@ def test_a_cleared_prompt_field_clears_the_prompt(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("place", [0, 1])
 def test_a_clip_live_refuses_is_reported_not_done(place: int, tmp_path: Path) -> None:
-    midi_track = {"audio": False, "slots": [], "arrangement": []}
-    run = run_device([*generate_steps(place=place), ["/sa/done", "$JOB", "C:/out/rain_1.wav"]],
-                     live_set(tracks=[midi_track]), tmp_path)
+    steps = [*generate_steps(place=place), ["change_track", 0, {"frozen": True}],  # meanwhile
+             ["/sa/done", "$JOB", "C:/out/rain_1.wav"]]
+    run = run_device(steps, live_set(), tmp_path)
     assert run["errors"] == []  # Live prints to the Max Console; the JS sees no exception
     assert run["console"] == [f"{'Track' if place else 'ClipSlot'}.create_audio_clip: "
-                              "create_audio_clip: not an audio track"]
+                              "create_audio_clip: the track is frozen"]
     assert statuses(run)[-1] == ("Live did not create a clip from C:/out/rain_1.wav (the Max "
                                  "Console says why; the files are on disk)")
+    assert created_clips(run) == []
+
+
+# ------------------------------------------------- the user's clips stay as they are
+
+
+def test_an_edit_result_covers_no_clip_that_follows_the_source(tmp_path: Path) -> None:
+    # Live cuts away whatever part of a clip a new Arrangement clip covers (the stand-in too).
+    source = clip(start_time=8.0, end_time=12.0)
+    neighbour = clip(file_path="C:/Samples/kick.wav", name="kick", start_time=12.0, end_time=14.0)
+    later = clip(file_path="C:/Samples/hat.wav", name="hat", start_time=20.0, end_time=24.0)
+    live = live_set(tracks=[audio_track(arrangement=[source, neighbour, later])],
+                    detail_clip={"track": 0, "arrangement": 0}, created_clip_beats=5.0)
+    run = run_device([["init"], ["type", "target", "glass"], ["edit"],
+                      ["/sa/done", "$JOB", "C:/Samples/glass.wav"]], live, tmp_path)
+    arrangement = run["tracks"][0]["arrangement"]
+    assert [c for c in arrangement if not c.get("created")] == [source, neighbour, later]
+    (placed,) = created_clips(run)
+    assert (placed["start_time"], placed["name"]) == (24.0, "glass")
+    assert statuses(run)[-1] == ("Done: glass.wav (after the last clip on the track, at beat 24, "
+                                 "so that none of your clips is covered)")
+
+
+def test_generated_clips_do_not_cover_a_clip_under_the_song_position(tmp_path: Path) -> None:
+    under = clip(name="pad", start_time=14.0, end_time=18.0)  # the song position is 16
+    live = live_set(tracks=[audio_track(arrangement=[under])], created_clip_beats=5.0)
+    run = run_device([*generate_steps(place=1), ["/sa/done", "$JOB", "C:/out/a.wav",
+                                                 "C:/out/b.wav"]], live, tmp_path)
+    assert [c for c in run["tracks"][0]["arrangement"] if not c.get("created")] == [under]
+    assert [c["start_time"] for c in created_clips(run)] == [18.0, 23.0]
+
+
+def test_an_edit_into_a_free_arrangement_goes_right_after_the_source(tmp_path: Path) -> None:
+    earlier = clip(name="intro", start_time=0.0, end_time=4.0)
+    source = clip(start_time=8.0, end_time=12.0)
+    live = live_set(tracks=[audio_track(arrangement=[earlier, source])],
+                    detail_clip={"track": 0, "arrangement": 1})
+    run = run_device([["type", "target", "glass"], ["edit"],
+                      ["/sa/done", "$JOB", "C:/Samples/glass.wav"]], live, tmp_path)
+    assert [c["start_time"] for c in created_clips(run)] == [12.0]
+    assert statuses(run)[-1] == "Done: glass.wav"
+
+
+# ---------------------------------------------------------------- looped clips
+
+# Warp markers put beat 0 at 0.25 s and beat 4 at 2.25 s: 0.5 s per beat.
+MARKERS = [{"beat_time": 0.0, "sample_time": 0.25}, {"beat_time": 4.0, "sample_time": 2.25}]
+
+
+@pytest.mark.parametrize(("start_marker", "start_s"), [
+    (1.0, 0.75),  # plays from the start marker (beat 1) into the loop
+    (3.0, 1.25),  # starts inside the loop: the loop start (beat 2) is the earliest it plays
+])
+def test_edit_of_a_looped_clip_sends_what_it_plays_up_to_the_loop_end(
+    start_marker: float, start_s: float, tmp_path: Path
+) -> None:
+    # Loop brace beats 2..4; the end marker (beat 16) is left from before Loop was switched on
+    # and plays no part: the clip plays from its start marker to beat 4, then 2..4 again.
+    source = clip(warping=1, looping=1, start_marker=start_marker, end_marker=16.0,
+                  loop_start=2.0, loop_end=4.0, warp_markers=MARKERS, sample_length=10 * 48000)
+    live = live_set(tracks=[audio_track(slots=[source])], detail_clip={"track": 0, "slot": 0})
+    run = run_device([["type", "target", "glass"], ["edit"]], live, tmp_path)
+    (request,) = sent(run, "/sa/edit")
+    assert request[3:5] == [pytest.approx(start_s), pytest.approx(2.25 - start_s)]
+
+
+# ------------------------------------------------------- tracks that take no clips
+
+
+@pytest.mark.parametrize(("kind", "complaint"), [
+    ({"audio": False}, "Track 1 (Audio) is a MIDI track, where audio clips cannot go: put "
+                       "SemanticAudio on an audio track"),
+    ({"group": True}, "Track 1 (Audio) is a group track, which holds no clips: put SemanticAudio "
+                      "on an audio track"),
+    ({"frozen": True}, "Track 1 (Audio) is frozen, and Live adds no clips to a frozen track: "
+                       "unfreeze it, then try again"),
+])
+def test_generate_on_a_track_that_takes_no_clips_says_so_before_the_job(
+    kind: dict, complaint: str, tmp_path: Path
+) -> None:
+    run = run_device(generate_steps(), live_set(tracks=[audio_track(**kind)]), tmp_path)
+    assert statuses(run)[-1] == complaint
+    assert sent(run, "/sa/generate") == []
+
+
+def test_edit_of_a_clip_on_a_frozen_track_says_so_before_the_job(tmp_path: Path) -> None:
+    live = live_set(tracks=[audio_track(), audio_track(slots=[clip()], frozen=True)],
+                    detail_clip={"track": 1, "slot": 0})
+    run = run_device([["type", "target", "glass"], ["edit"]], live, tmp_path)
+    assert statuses(run)[-1] == ("Track 2 (Audio) is frozen, and Live adds no clips to a frozen "
+                                 "track: unfreeze it, then try again")
+    assert sent(run, "/sa/edit") == []
+
+
+# ----------------------------------------------------- fields changed during a job
+
+
+def test_clips_are_named_and_placed_as_the_request_was_made(tmp_path: Path) -> None:
+    steps = [*generate_steps(place=0), ["type", "prompt", "thunder"], ["place", 1],
+             ["/sa/done", "$JOB", "C:/out/rain_1.wav"]]
+    run = run_device(steps, live_set(), tmp_path)
+    (made,) = created_clips(run)
+    assert made["name"] == PROMPT
+    assert run["tracks"][0]["slots"][0] is not None  # Session, as when Generate was pressed
+    assert run["tracks"][0]["arrangement"] == []
+
+
+# ------------------------------------------------------ files that come in late
+
+
+def test_files_of_a_job_given_up_on_are_still_reported(tmp_path: Path) -> None:
+    steps = [*generate_steps(), ["/sa/accepted", "$JOB", 0], ["tick", SILENCE_MS + 1],
+             ["tick", ACK_MS + 1], ["/sa/done", "$JOB", "C:/out/rain_1.wav"]]
+    run = run_device(steps, live_set(), tmp_path)
+    job_id = sent(run, "/sa/generate")[0][0]
+    assert statuses(run)[-1] == (f"Job {job_id} finished after the device had stopped waiting "
+                                 "for it; its files are on disk: C:/out/rain_1.wav")
     assert created_clips(run) == []
