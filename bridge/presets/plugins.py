@@ -21,13 +21,15 @@ class Param:
     """One accepted parameter: kind is "float", "bool", "path" or an enum class name.
 
     `frequency` marks a frequency in Hz that the plug-in designs its filter for at the rate it
-    runs at; the chain keeps it below half that rate (chain.py).
+    runs at; the chain keeps it below half that rate (chain.py). `required` marks a parameter
+    pedalboard cannot build the plug-in without.
     """
 
     kind: str
     low: float = -math.inf
     high: float = math.inf
     frequency: bool = False
+    required: bool = False
 
 
 def _f(low: float, high: float) -> Param:
@@ -63,7 +65,7 @@ BUILTIN_PLUGINS: dict[str, dict[str, Param]] = {
         "release_ms": _f(1.0, 5000.0),
     },
     "Convolution": {
-        "impulse_response_filename": Param("path"),
+        "impulse_response_filename": Param("path", required=True),
         "mix": _MIX,
         "sample_rate": _f(8000.0, 192_000.0),
     },
@@ -132,7 +134,8 @@ def check_builtin(name: str, params: Mapping[str, object], file: Path, key: str)
         msg = f"{name!r} is not in the installed pedalboard {pedalboard.__version__}; upgrade it"
         return [Problem(file, f"{key}.plugin", msg)]
     table = BUILTIN_PLUGINS[name]
-    problems: list[Problem] = []
+    problems = [_missing(name, param, file, key) for param, spec in table.items()
+                if spec.required and param not in params]
     for param, value in params.items():
         where = f"{key}.params.{param}"
         if param not in table:
@@ -142,6 +145,13 @@ def check_builtin(name: str, params: Mapping[str, object], file: Path, key: str)
         else:
             problems.extend(_check_value(table[param], value, file, where))
     return problems or _backstop(name, params, file, key)
+
+
+def _missing(name: str, param: str, file: Path, key: str) -> Problem:
+    """A required parameter left out (only Convolution's impulse response file is required)."""
+    msg = (f"{name} needs `{param}`: an audio file (WAV, AIFF or FLAC), absolute or relative "
+           "to the preset's folder")
+    return Problem(file, f"{key}.params.{param}", msg)
 
 
 def _unknown_plugin(name: str, file: Path, key: str) -> Problem:
@@ -158,8 +168,14 @@ def _check_value(spec: Param, value: object, file: Path, where: str) -> list[Pro
         ok = isinstance(value, bool)
         return [] if ok else [Problem(file, where, f"expected true or false, got {value!r}")]
     if spec.kind == "path":
-        ok = isinstance(value, str) and value != ""
-        return [] if ok else [Problem(file, where, f"expected a file path string, got {value!r}")]
+        if not isinstance(value, str) or value == "":
+            return [Problem(file, where, f"expected a file path string, got {value!r}")]
+        path = resolve_path(value, file.parent)
+        if not path.is_file():
+            msg = (f"impulse response file not found at {path} (a relative path is taken from "
+                   "the preset's folder)")
+            return [Problem(file, where, msg)]
+        return []
     if spec.kind == "float":
         return _check_number(spec, value, file, where)
     members = list(_enum_members(spec.kind))

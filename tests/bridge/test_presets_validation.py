@@ -328,3 +328,24 @@ def _signature_params(name: str) -> set[str]:
 @pytest.mark.parametrize("name", sorted(BUILTIN_PLUGINS))
 def test_plugin_table_matches_pedalboard(name: str) -> None:
     assert set(BUILTIN_PLUGINS[name]) == _signature_params(name)
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ("{ mix = 0.5 }", "Convolution needs `impulse_response_filename`"),
+        (
+            '{ impulse_response_filename = "irs/missing.wav" }',
+            "impulse response file not found at",
+        ),
+    ],
+)
+def test_convolution_without_its_impulse_response_is_a_problem(
+    tmp_path: Path, params: str, expected: str
+) -> None:
+    """Caught by `sa presets check`, as a missing VST3 is, not when the daemon builds the chain."""
+    effect = f'\n[[effects]]\nplugin = "Convolution"\nparams = {params}\n'
+    problems = _problems(tmp_path, VALID_EDIT + effect)
+    assert expected in problems["effects[0].params.impulse_response_filename"].message
+    if "missing" in params:
+        assert str(tmp_path / "irs" / "missing.wav") in str(problems.values())
