@@ -9,13 +9,17 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+# where an unset sampling option comes from (sa info DIR prints a checkpoint's settings)
+FROM_MODEL = "default: the preset's, else the model's (sa info DIR)"
+
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--model", metavar="DIR", help="checkpoint folder (default: the shipped model)"
     )
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda[:N] (default: auto)")
-    parser.add_argument("--dtype", default="float32", choices=["float32", "bfloat16", "float16"])
+    parser.add_argument("--dtype", default="float32", choices=["float32", "bfloat16", "float16"],
+                        help="the models' number format (default: float32)")
     parser.add_argument("--fast", action="store_true",
                         help="on CUDA: bf16, CUDA graphs and torch.compile (docs/speed.md)")
 
@@ -25,7 +29,9 @@ def add_render_options(parser: argparse.ArgumentParser, run: Callable) -> None:
     from semanticaudio.engine.cli import preset_options
 
     parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
-    parser.add_argument("--synth-steps", type=int, help="synthesizer Euler steps (paper: 25)")
+    parser.add_argument("--synth-steps", type=int,
+                        help="synthesizer Euler steps (default: the model's, sa info DIR; "
+                             "paper: 25)")
     add_seed_options(parser)
     add_model_options(parser)
     preset_options.add_preset_option(parser)
@@ -33,8 +39,12 @@ def add_render_options(parser: argparse.ArgumentParser, run: Callable) -> None:
 
 
 def add_seed_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--seed", type=int, help="random seed (same seed, same audio on the CPU)")
-    parser.add_argument("--variations", type=int, help="how many versions to render (default 1)")
+    parser.add_argument("--seed", type=int,
+                        help="random seed, 0 to 2**63 - 1 (same seed, same audio on the CPU; "
+                             "default: drawn at random, and printed)")
+    parser.add_argument("--variations", type=int,
+                        help="how many versions to render, 1 to 8 (default: the preset's, "
+                             "else 1)")
 
 
 def load(args: argparse.Namespace):
@@ -49,7 +59,11 @@ def load(args: argparse.Namespace):
 
 @contextlib.contextmanager
 def progress_bar(description: str) -> Iterator[Callable[[float, str], None]]:
-    """A tqdm bar on stderr driven by the pipeline's (fraction, stage) callback."""
+    """A tqdm bar on stderr driven by the pipeline's (fraction, stage) callback; only on a
+    terminal: a pipe or a log file gets no carriage-return redraws."""
+    if not sys.stderr.isatty():
+        yield lambda fraction, stage: None
+        return
     from tqdm import tqdm
 
     with tqdm(
@@ -66,6 +80,13 @@ def progress_bar(description: str) -> Iterator[Callable[[float, str], None]]:
             bar.refresh()
 
         yield update
+
+
+def report_seed(args: argparse.Namespace, seed: int) -> None:
+    """A render without --seed drew its own: say which on stderr (stdout holds only the paths),
+    or a take could never be rendered again."""
+    if args.seed is None:
+        print(f"seed {seed} (pass --seed {seed} to render the same again)", file=sys.stderr)
 
 
 def apply_preset(args: argparse.Namespace, kind: str):
@@ -125,8 +146,9 @@ def _caption_message(preset, kind: str, needed: list[str]) -> str:
 
 
 def check_options(args: argparse.Namespace) -> None:
-    """Refuse, before the model loads, numbers the engine would refuse after loading it, naming
-    the option (the engine's own message names its argument, e.g. ``steps``)."""
+    """Refuse, before the model loads, numbers and captions the engine would refuse after
+    loading it, naming the option (the engine's own message names its argument, e.g.
+    ``steps``)."""
     from semanticaudio.engine import limits as engine
 
     # option → (lowest, highest, whole number?): the engine's own limits
@@ -152,6 +174,32 @@ def check_options(args: argparse.Namespace) -> None:
             unit = " seconds" if name == "duration" else ""
             raise ValueError(
                 f"{flag} must be {kind}from {lowest} to {highest}{unit}, got {value:g}"
+            )
+    check_seed(args)
+    _check_captions(args, engine.MAX_PROMPT_CHARS)
+
+
+def check_seed(args: argparse.Namespace) -> None:
+    """--seed as the engine takes it (torch's generator holds a signed 64-bit number)."""
+    if args.seed is not None and not 0 <= args.seed < 2**63:
+        raise ValueError(f"--seed must be a whole number from 0 to 2**63 - 1, got {args.seed}")
+
+
+def _check_captions(args: argparse.Namespace, most_chars: int) -> None:
+    """The prompt (generate), --target and --source (edit) as the engine takes them: text of at
+    most ``most_chars`` characters, and for all but --source, not blank (a blank --source is the
+    null condition)."""
+    captions = {"the prompt (the first argument)": getattr(args, "prompt", None),
+                "--target": getattr(args, "target", None),
+                "--source": getattr(args, "source", None)}
+    for name, text in captions.items():
+        if text is None:
+            continue
+        if name != "--source" and not text.strip():
+            raise ValueError(f"{name} is empty; say what the sound should be")
+        if len(text) > most_chars:
+            raise ValueError(
+                f"{name} has {len(text)} characters; the model takes at most {most_chars}"
             )
 
 

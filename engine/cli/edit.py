@@ -10,6 +10,7 @@ channels. A result that would clip is scaled down as a whole to a −0.1 dBFS pe
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 from semanticaudio.engine.cli import common, outputs, preset_options
@@ -41,19 +42,27 @@ def register(parser: argparse.ArgumentParser) -> None:
              "own samples are kept, in all its channels)",
     )
     parser.add_argument("-o", "--output", default="edited.wav",
-                        help="output .wav (never the input, even with --overwrite)")
-    parser.add_argument("--steps", type=int, help="FlowEdit grid steps (paper: 50)")
-    parser.add_argument("--n-max", type=int, help="steps that FlowEdit runs (skips the rest)")
-    parser.add_argument(
-        "--n-min", type=int, help="final steps of plain target sampling (paper: 10)"
-    )
-    parser.add_argument("--n-avg", type=int, help="noise draws averaged per step")
+                        help="output .wav (default edited.wav; never the input, even with "
+                             "--overwrite)")
+    parser.add_argument("--steps", type=int,
+                        help=f"FlowEdit grid steps ({common.FROM_MODEL}; paper: 50); --n-max and "
+                             "--n-min not given keep their share of them")
+    parser.add_argument("--n-max", type=int,
+                        help="the last N steps of the grid run, the noisier rest are skipped "
+                             f"({common.FROM_MODEL})")
+    parser.add_argument("--n-min", type=int,
+                        help="of those, the final steps of plain target sampling "
+                             f"({common.FROM_MODEL}; paper: 10)")
+    parser.add_argument("--n-avg", type=int,
+                        help=f"noise draws averaged per step ({common.FROM_MODEL})")
     parser.add_argument("--match-loudness", type=int, choices=(0, 1),
                         help="1: scale the edit to the recording's level over the edited range, "
                              "0: keep the model's level (default: the preset's, else 1, as "
                              "sa-engine)")
-    parser.add_argument("--source-cfg", type=float, help="source guidance (paper: 1)")
-    parser.add_argument("--target-cfg", type=float, help="target guidance (paper: 5 to 7)")
+    parser.add_argument("--source-cfg", type=float,
+                        help=f"source guidance ({common.FROM_MODEL}; paper: 1)")
+    parser.add_argument("--target-cfg", type=float,
+                        help=f"target guidance ({common.FROM_MODEL}; paper: 5 to 7)")
     common.add_render_options(parser, run)
 
 
@@ -66,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     # 1. Everything that can be refused is refused before the model loads.
     source = read_source(Path(args.input))
     preset = common.apply_preset(args, "edit")
-    if not args.target:
+    if not args.target.strip():
         raise ValueError("give --target (what the edited sound should be) or a --preset")
     common.check_options(args)
     mono = audio_io.mixdown(source.samples)  # (frames,): what the model hears
@@ -101,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
             synth_steps=args.synth_steps,
             progress=progress,
         )
+    common.report_seed(args, result.seed)
     # 3. Back to the recording's channels (its own samples outside the range) at the preset's
     #    [output] rate and loudness, effects, level: the daemon's steps (bridge/render.py).
     match = None if args.match_loudness is None else bool(args.match_loudness)
@@ -114,17 +124,27 @@ def run(args: argparse.Namespace) -> int:
 
 def read_source(path: Path):
     """Read an audio file in all its channels. → ``bridge.audio_io.Audio``, samples
-    `(channels, frames)` float32."""
+    `(channels, frames)` float32. A file longer than any edit is refused after reading one
+    frame more than the longest edit, never whole (a two-hour take would fill the memory)."""
     import numpy as np
     import soundfile
     from semanticaudio.bridge.audio_io import Audio
+    from semanticaudio.engine.limits import MAX_DURATION_S, MIN_DURATION_S
 
     if not path.is_file():
         raise FileNotFoundError(f"{path} is not a readable audio file")
     try:
-        data, sample_rate_hz = soundfile.read(str(path), dtype="float32", always_2d=True)
+        with soundfile.SoundFile(str(path)) as audio:
+            sample_rate_hz = audio.samplerate
+            most = math.floor(MAX_DURATION_S * sample_rate_hz) + 1  # one frame too many
+            data = audio.read(frames=most, dtype="float32", always_2d=True)
+            total_frames = audio.frames
     except (RuntimeError, soundfile.LibsndfileError) as error:
         raise ValueError(f"cannot read {path} as audio: {error}") from None
+    if len(data) == most:  # the engine's message (engine.validation.check_waveform)
+        duration_s = max(total_frames, most) / sample_rate_hz
+        raise ValueError(f"{path}: the audio lasts {duration_s:.3f} s; edits take "
+                         f"{MIN_DURATION_S} to {MAX_DURATION_S} s")
     return Audio(np.ascontiguousarray(data.T), int(sample_rate_hz))  # (channels, frames)
 
 

@@ -9,10 +9,13 @@ from semanticaudio.engine.cli import common, outputs, preset_options
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("prompt", help="what the sound should be")
-    parser.add_argument("--duration", type=float, help="seconds, 0.5 to 30 (default 5)")
+    parser.add_argument("--duration", type=float,
+                        help="seconds, 0.5 to 30 (default: the preset's, else 5)")
     parser.add_argument("-o", "--output", default="out.wav", help="output .wav (default out.wav)")
-    parser.add_argument("--steps", type=int, help="planner (or Base) Euler steps (paper: 50)")
-    parser.add_argument("--cfg", type=float, help="planner guidance scale (paper: 4.5)")
+    parser.add_argument("--steps", type=int,
+                        help=f"planner (or Base) Euler steps ({common.FROM_MODEL}; paper: 50)")
+    parser.add_argument("--cfg", type=float,
+                        help=f"planner (or Base) guidance scale ({common.FROM_MODEL}; paper: 4.5)")
     common.add_render_options(parser, run)
 
 
@@ -36,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
             synth_steps=args.synth_steps,
             progress=progress,
         )
+    common.report_seed(args, result.seed)
     # 3. The preset's [output] rate, effects, level, then the files (mono).
     rendered = preset_options.finish_generate(preset, chain, result)
     outputs.write_takes(paths, rendered.takes, rendered.sample_rate_hz, args.overwrite,

@@ -10,11 +10,21 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--size", help="describe a built-in backbone size instead (paper, small, tiny)"
     )
-    parser.add_argument("--model-type", default="semanticaudio", choices=["semanticaudio", "base"])
+    parser.add_argument("--model-type", choices=["semanticaudio", "base"],
+                        help="with --size: the two-stage model or the single-stage Base "
+                             "(default: semanticaudio); a checkpoint says its own")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    # Options that would be ignored are refused: a user reading the numbers must get what they
+    # asked about.
+    if args.model and args.size:
+        raise ValueError(f"name either a checkpoint folder or --size, not both (got {args.model} "
+                         f"and --size {args.size})")
+    if args.model_type and not args.size:
+        raise ValueError("--model-type describes a --size (sa info --size paper --model-type "
+                         "base); a checkpoint folder says its own model type")
     import torch
     from semanticaudio.engine.config import BACKBONE_SIZES, ModelConfig
     from semanticaudio.engine.models.semantic_audio import SemanticAudioModel
@@ -22,7 +32,8 @@ def run(args: argparse.Namespace) -> int:
     if args.size:
         if args.size not in BACKBONE_SIZES:
             raise ValueError(f"unknown size {args.size!r}; sizes: {', '.join(BACKBONE_SIZES)}")
-        config = ModelConfig(model_type=args.model_type, backbone=BACKBONE_SIZES[args.size])
+        config = ModelConfig(model_type=args.model_type or "semanticaudio",
+                             backbone=BACKBONE_SIZES[args.size])
         with torch.device("meta"):  # count parameters without allocating them
             model = SemanticAudioModel(config)
         print(f"size {args.size}: {config.backbone}")
@@ -47,14 +58,35 @@ def run(args: argparse.Namespace) -> int:
         f"{codec.latent_dim}-dim latent"
     )
     _print_counts(checkpoint.model)
+    _print_defaults(config)
     return 0
+
+
+def _print_defaults(config) -> None:
+    """The sampling settings ``sa generate`` and ``sa edit`` use when neither an option nor a
+    preset sets them (the checkpoint's config.json), in sa's option names."""
+    sampling, flowedit = config.sampling, config.flowedit
+    two_stage = config.model.model_type != "base"
+    steps = sampling.planner_steps if two_stage else sampling.base_steps
+    synth = f" --synth-steps {sampling.synth_steps}" if two_stage else ""
+    print(f"sa generate defaults: --steps {steps} --cfg {sampling.text_guidance(two_stage):g}"
+          f"{synth}")
+    print(f"sa edit defaults: --steps {flowedit.num_steps} --n-max {flowedit.n_max} --n-min "
+          f"{flowedit.n_min} --n-avg {flowedit.n_avg} --source-cfg {flowedit.source_guidance:g} "
+          f"--target-cfg {flowedit.target_guidance:g}{synth}")
 
 
 def _print_counts(model) -> None:
     counts = model.stage_parameter_counts()
     for name, count in counts.items():
-        print(f"  {name}: {count / 1e6:.1f} M parameters")
-    print(f"  total: {sum(counts.values()) / 1e6:.1f} M parameters")
+        print(f"  {name}: {_count(count)} parameters")
+    print(f"  total: {_count(sum(counts.values()))} parameters")
+
+
+def _count(count: int) -> str:
+    """Millions to one decimal (the paper's 610.1 M); a part under 0.1 M exactly, which one
+    decimal would show as 0.0 M (the shipped model's 41,248-parameter head)."""
+    return f"{count / 1e6:.1f} M" if count >= 100_000 else f"{count:,}"
 
 
 def _millions(module) -> str:

@@ -93,3 +93,23 @@ def test_init_tiny_names_a_place_that_refuses_new_folders(capsys):
     err = capsys.readouterr().err
     assert "cannot write /sys/sa_checkpoint: /sys refuses a new folder" in err
     assert "/sys must be writable" in err
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    (["--size", "paper"], "either a checkpoint folder or --size, not both"),
+    (["--model-type", "base"], "--model-type describes a --size"),
+])
+def test_info_refuses_options_it_would_ignore(tiny_checkpoint_dir, capsys, options, message):
+    assert main(["info", str(tiny_checkpoint_dir), *options]) == 1
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_info_shows_a_part_under_a_tenth_of_a_million_parameters_exactly(tiny_checkpoint_dir,
+                                                                         capsys):
+    from semanticaudio.engine.checkpoint import load_checkpoint
+
+    counts = load_checkpoint(tiny_checkpoint_dir).model.stage_parameter_counts()
+    assert main(["info", str(tiny_checkpoint_dir)]) == 0
+    out = capsys.readouterr().out
+    assert f"  head: {counts['head']:,} parameters" in out and "0.0 M" not in out

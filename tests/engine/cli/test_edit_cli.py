@@ -75,3 +75,23 @@ def test_float_input_over_full_scale_is_turned_down_not_clipped(tmp_path, model,
     gain = edited[peak] / original[peak]  # one gain for the whole file, as the daemon applies
     assert gain < 1.0 and np.abs(edited).max() <= PEAK_CEILING + 1e-6
     np.testing.assert_allclose(edited[outside], original[outside] * gain, atol=1e-6)
+
+
+def test_a_recording_too_long_to_edit_is_refused_without_reading_it_whole(
+        tmp_path, model, no_model_load, monkeypatch, capsys):
+    source = tmp_path / "long.wav"
+    rate = 8000
+    write_tones(source, (0.3,), sample_rate_hz=rate, duration_s=40.0)
+    frames_read = []
+    real_read = soundfile.SoundFile.read
+
+    def read(self, *args, **kwargs):  # the real read; how much it returned is noted
+        data = real_read(self, *args, **kwargs)
+        frames_read.append(len(data))
+        return data
+
+    monkeypatch.setattr(soundfile.SoundFile, "read", read)
+    assert main(["edit", str(source), "--target", "rain", "-o", str(tmp_path / "e.wav"),
+                 *model]) == 1
+    assert "long.wav: the audio lasts 40.000 s; edits take 0.5 to 30.0 s" in capsys.readouterr().err
+    assert max(frames_read) <= 30 * rate + 1  # a two-hour take would not fill the memory first

@@ -68,3 +68,41 @@ def test_a_preset_asks_for_the_missing_caption_by_its_option(tmp_path, source, m
     err = capsys.readouterr().err
     assert "preset 'sound-addition' needs --target" in err and "target_prompt" not in err
     assert "the sound to add" in err  # the preset's own help for the field
+
+
+@pytest.mark.parametrize(
+    ("command", "options", "message"),
+    [
+        ("generate", ["--seed", "-1"], "--seed must be a whole number from 0 to 2**63 - 1, got -1"),
+        ("edit", ["--seed", str(2**63)],
+         f"--seed must be a whole number from 0 to 2**63 - 1, got {2**63}"),
+        ("edit", ["--source", "x" * 1001], "--source has 1001 characters; the model takes at most"),
+        ("edit", ["--target", "x" * 1001], "--target has 1001 characters; the model takes at most"),
+        ("edit", ["--target", "   "], "give --target (what the edited sound should be)"),
+    ],
+)
+def test_seeds_and_captions_the_engine_refuses_are_refused_first(
+        tmp_path, source, model, no_model_load, capsys, command, options, message):
+    head = ["generate", "rain"] if command == "generate" else ["edit", str(source), "--target",
+                                                               "rain"]
+    assert main([*head, *options, "-o", str(tmp_path / "o.wav"), *model]) == 1
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(("prompt", "message"), [
+    ("   ", "the prompt (the first argument) is empty; say what the sound should be"),
+    ("x" * 1001, "the prompt (the first argument) has 1001 characters; the model takes at most"),
+])
+def test_a_prompt_the_engine_refuses_is_refused_first(tmp_path, model, no_model_load, capsys,
+                                                      prompt, message):
+    assert main(["generate", prompt, "-o", str(tmp_path / "o.wav"), *model]) == 1
+    assert message in capsys.readouterr().err
+
+
+def test_init_tiny_refuses_a_seed_torch_cannot_take_naming_it(tmp_path, capsys):
+    folder = tmp_path / "tiny"
+    assert main(["init-tiny", str(folder), "--seed", str(2**64)]) == 1
+    err = capsys.readouterr().err
+    assert f"--seed must be a whole number from 0 to 2**63 - 1, got {2**64}" in err
+    assert not folder.exists()

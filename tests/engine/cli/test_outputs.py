@@ -104,3 +104,19 @@ def test_wrong_extension_and_existing_files_are_refused_before_the_model_loads(
     assert main(["edit", str(source), "--target", "rain", "-o", str(tmp_path / "e.flac"),
                  *model]) == 1
     assert "-o must name a .wav file" in capsys.readouterr().err
+
+
+def test_ctrl_c_while_the_takes_are_written_leaves_no_file(tmp_path, model, monkeypatch, capsys):
+    real_write = soundfile.write
+    calls = []
+
+    def write(*args, **kwargs):  # the first take is written, Ctrl-C arrives in the second
+        calls.append(args[0])
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real_write(*args, **kwargs)
+
+    monkeypatch.setattr(soundfile, "write", write)
+    assert main(_generate(tmp_path / "t.wav", "--variations", "2", *model)) == 130
+    assert "interrupted" in capsys.readouterr().err
+    assert len(calls) == 2 and list(tmp_path.iterdir()) == []
