@@ -37,9 +37,15 @@ from semanticaudio.bridge.protocol import (
 )
 from semanticaudio.engine.errors import Cancelled
 
+# A generated take keeps its effects' tail (big-hall's reverb rings for about 4.6 s),
+# at most MAX_TAIL_S, ending where it stays below TAIL_FLOOR_DBFS (apply_chain).
+MAX_TAIL_S = 8.0
+TAIL_FLOOR_DBFS = -60.0  # the tail ends where it has decayed 60 dB below full scale (RT60)
+TAIL_FADE_S = 0.010
+
 
 class PipelineLike(Protocol):
-    """The part of engine.pipeline.Pipeline the bridge calls (see notes/contracts.md)."""
+    """The part of engine.pipeline.Pipeline the bridge calls."""
 
     sample_rate_hz: int
     checkpoint: Any  # `.config.flowedit`: the FlowEdit defaults the engine fills in
@@ -131,8 +137,9 @@ class Renderer:
         out_rate = settings.sample_rate_hz or int(result.sample_rate_hz)
         with timings.stage("resample"):
             takes = generated_takes(result, out_rate, settings.channels or 1)
-        # 4. Effects, level, files.
-        takes = self._finish(takes, out_rate, chain, timings)
+        # 4. Effects (with their tail: nothing after a generated take to line up with), level,
+        #    files.
+        takes = self._finish(takes, out_rate, chain, timings, tail_s=MAX_TAIL_S)
         stem = output_stem("gen", request.prompt, request.job_id)
         paths = self._write(takes, out_rate, settings, Path(request.out_dir), stem, hooks, timings)
         return RenderResult(paths, timings)
@@ -175,13 +182,14 @@ class Renderer:
 
     def _finish(
         self, takes: list[np.ndarray], rate: int, chain: pedalboard.Pedalboard | None,
-        timings: StageTimings,
+        timings: StageTimings, tail_s: float = 0.0,
     ) -> list[np.ndarray]:
-        """Effects (if any), then the clipping guard; each take `(channels, frames)`."""
+        """Effects (if any, keeping up to `tail_s` of their tail: `apply_chain`), then the
+        clipping guard; each take `(channels, frames)`."""
         finished = []
         for take in takes:
             with timings.stage("effects"):
-                processed = apply_chain(chain, take, rate) if chain is not None else take
+                processed = take if chain is None else apply_chain(chain, take, rate, tail_s)
             with timings.stage("level"):
                 try:
                     finished.append(audio_io.prevent_clipping(processed)[0])
@@ -282,10 +290,34 @@ def edited_takes(
     return takes, out_rate
 
 
-def apply_chain(chain: pedalboard.Pedalboard, take: np.ndarray, rate: int) -> np.ndarray:
-    """Run the effect chain over one take; the output keeps the take's length (tails are cut)."""
+def apply_chain(
+    chain: pedalboard.Pedalboard, take: np.ndarray, rate: int, tail_s: float = 0.0
+) -> np.ndarray:
+    """Run the effect chain over one take `(channels, frames)`.
+
+    `tail_s` 0 (an edit, which must line up with its source): the output keeps the take's
+    length and effect tails are cut. `tail_s` > 0 (a generated take): the effects also run over
+    `tail_s` seconds of silence after the take, and what they ring on there (a reverb's tail)
+    is kept up to where it stays below TAIL_FLOOR_DBFS; a tail still sounding at `tail_s` is
+    faded out over its last TAIL_FADE_S.
+    """
+    frames = take.shape[1]
+    padded = np.pad(take, ((0, 0), (0, round(tail_s * rate)))) if tail_s > 0 else take
     try:
-        processed = chain(take, float(rate))
+        processed = chain(padded, float(rate))
     except Exception as exc:  # a third-party plug-in may raise anything
         raise ProtocolError(ErrorCode.PLUGIN_ERROR, f"effect chain failed: {exc}") from None
-    return audio_io.fit_length(np.asarray(processed, np.float32), take.shape[1])
+    processed = audio_io.fit_length(np.asarray(processed, np.float32), padded.shape[1])
+    return _keep_tail(processed, frames, rate) if tail_s > 0 else processed
+
+
+def _keep_tail(samples: np.ndarray, frames: int, rate: int) -> np.ndarray:
+    """`samples` `(channels, frames + tail)` → the take and the part of its tail that sounds."""
+    floor = 10.0 ** (TAIL_FLOOR_DBFS / 20.0)
+    sounding = np.flatnonzero(np.abs(samples[:, frames:]).max(axis=0) > floor)
+    end = frames + (int(sounding[-1]) + 1 if sounding.size else 0)
+    kept = samples[:, :end].copy()
+    if end == samples.shape[1]:  # still sounding where the padding ends: no click at the cut
+        fade = min(round(TAIL_FADE_S * rate), end - frames)
+        kept[:, end - fade:] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)
+    return kept

@@ -114,13 +114,13 @@ def finish_generate(
 ) -> Rendered:
     """The engine's generation `result` (mono takes at the model's rate) → the takes to write,
     as the daemon makes them: at the preset's [output] rate (else the model's), mono, then
-    the effect chain and the clipping guard."""
-    from semanticaudio.bridge.render import generated_takes  # the daemon's step, not a copy
+    the effect chain (keeping its tail, as the daemon's generate) and the clipping guard."""
+    from semanticaudio.bridge.render import MAX_TAIL_S, generated_takes  # the daemon's steps
 
     output = _output(preset)
     rate = output.sample_rate_hz or int(result.sample_rate_hz)
     takes = generated_takes(result, rate, channels=1)
-    return Rendered(_finish(takes, rate, chain), rate, WAV_SUBTYPES[output.bit_depth])
+    return Rendered(_finish(takes, rate, chain, MAX_TAIL_S), rate, WAV_SUBTYPES[output.bit_depth])
 
 
 def finish_edit(
@@ -159,10 +159,10 @@ def _output(preset: Preset | None):
         match_loudness=DEFAULT_MATCH_LOUDNESS)
 
 
-def _finish(takes: list, rate: int, chain: EffectChain | None) -> list:
-    """The effect chain (at the rate written) and the clipping guard on every take, as the
-    daemon's ``Renderer._finish`` (whose chain step it calls); a frequency the chain tunes down
-    at this rate is noted on stderr."""
+def _finish(takes: list, rate: int, chain: EffectChain | None, tail_s: float = 0.0) -> list:
+    """The effect chain (at the rate written, keeping up to `tail_s` of its tail) and the
+    clipping guard on every take, as the daemon's ``Renderer._finish`` (whose chain step it
+    calls); a frequency the chain tunes down at this rate is noted on stderr."""
     from semanticaudio.bridge import audio_io
     from semanticaudio.bridge.protocol import ProtocolError
     from semanticaudio.bridge.render import apply_chain
@@ -174,7 +174,7 @@ def _finish(takes: list, rate: int, chain: EffectChain | None) -> list:
     for take in takes:
         if chain is not None:
             try:
-                take = apply_chain(chain, take, rate)
+                take = apply_chain(chain, take, rate, tail_s)
             except ProtocolError as error:
                 raise ValueError(error.message) from None
         finished.append(audio_io.prevent_clipping(take)[0])

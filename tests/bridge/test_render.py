@@ -40,9 +40,24 @@ params = { gain_db = 24.0 }
 """
 
 
+HALL_EDIT_PRESET = """schema_version = 1
+name = "hall-edit"
+description = "an edit template with a long reverb"
+kind = "edit"
+
+[prompts]
+target = "{target}"
+
+[[effects]]
+plugin = "Reverb"
+params = { room_size = 0.95, wet_level = 0.5, dry_level = 0.5 }
+"""
+
+
 @pytest.fixture(scope="module")
 def library(tmp_path_factory: pytest.TempPathFactory) -> PresetLibrary:
     folder = tmp_path_factory.mktemp("presets")
+    (folder / "hall-edit.toml").write_text(HALL_EDIT_PRESET)
     (folder / "broken-plugin.toml").write_text(FAKE_PLUGIN_PRESET)
     (folder / "fake.vst3").write_text("not a plug-in")
     (folder / "hot.toml").write_text(HOT_PRESET)
@@ -165,8 +180,10 @@ def test_a_preset_effect_chain_runs_after_rendering(renderer: Renderer, tmp_path
         Recorder().hooks())
     raw, _ = read(plain.paths[0])
     filtered, _ = read(phone.paths[0])
-    assert raw.shape == filtered.shape  # effects keep the length
-    assert high_band_share(filtered, 16000, 4500) < 0.5 * high_band_share(raw, 16000, 4500)
+    # the filters, the compressor and the codec ring on briefly after the take: that is kept
+    assert raw.shape[0] == filtered.shape[0] and 0 <= filtered.shape[1] - raw.shape[1] < 8000
+    assert high_band_share(filtered[:, :raw.shape[1]], 16000, 4500) < 0.5 * high_band_share(
+        raw, 16000, 4500)
     assert phone.timings.seconds["effects"] > 0
 
 
@@ -316,3 +333,24 @@ def test_a_write_that_fails_on_a_full_disk_is_bad_path_and_keeps_nothing(
     assert f"could not be written into out_dir '{tmp_path}'" in caught.value.message
     assert "no file was kept" in caught.value.message
     assert list(tmp_path.iterdir()) == []  # no temporary file either
+
+
+def test_a_generated_take_keeps_its_reverb_tail_and_an_edit_its_length(
+    renderer: Renderer, tmp_path: Path
+) -> None:
+    """A sound designer prints a reverb with its tail: a generated take rings on after its
+    duration until the tail has decayed to -60 dBFS. An edit must line up with its source, so
+    there the tail is cut."""
+    request = generate(tmp_path, f"{FAST};seed=1;preset=big-hall;bit_depth=32", duration_s=1.0)
+    (path,) = renderer.render(request, Recorder().hooks()).paths
+    samples, info = read(path)
+    take_frames = 16000  # 1 s at the model's rate
+    assert info.frames > take_frames + 16000  # big-hall rings for seconds after the take
+    tail = samples[:, take_frames:]
+    assert np.abs(tail[:, :1600]).max() > 10 ** (-40 / 20)  # right after the take: loud
+    assert np.abs(tail[:, -160:]).max() <= 10 ** (-60 / 20) * 1.5  # ends where it fades away
+    assert info.frames <= take_frames + 8 * 16000  # at most MAX_TAIL_S
+    source = write_audio(tmp_path / "src.wav", tone(1.0, 16000, channels=1), 16000)
+    (edited,) = renderer.render(edit(source, tmp_path, f"{FAST};preset=hall-edit", 0.0, 1.0),
+                                Recorder().hooks()).paths
+    assert read(edited)[1].frames == 16000  # the region's length, tail cut
