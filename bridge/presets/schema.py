@@ -10,25 +10,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-if TYPE_CHECKING:
-    from semanticaudio.engine.config import FlowEditConfig
+from semanticaudio.engine.config import FlowEditConfig  # torch-free, as this module
 
 SCHEMA_VERSION = 1
 
 Kind = Literal["edit", "generate"]
 ParamValue = float | int | bool | str
 
-# The paper's defaults (SemanticAudio §3.4 and appendix A: 50 Euler steps, the last n_min = 10
-# steps are plain target sampling, source at unit guidance, target guidance 5–7).
+# The paper's defaults (SemanticAudio §3.4 and appendix A: 50 Euler steps, planner guidance 4.5).
 PAPER_NUM_STEPS = 50
-PAPER_N_MIN = 10
-PAPER_SOURCE_GUIDANCE = 1.0  # "unit CFG on the source direction"
-PAPER_TARGET_GUIDANCE = 5.0  # appendix A; §3.4 quotes 7.0
 PAPER_PLANNER_GUIDANCE = 4.5  # generation, semantic planner CFG
-# FlowEdit's published SD3 setting skips the noisiest 17 of 50 steps; the paper does not restate it.
-DEFAULT_N_MAX = 33
+# An edit template's [flowedit] keys left out take the engine's FlowEdit defaults, the ones a
+# request without a preset runs with (engine.config.FlowEditConfig: the paper's 50 steps,
+# n_min 10, source guidance 1, target guidance 5; n_max 35 and n_avg 2, which the paper's text
+# does not give).
+ENGINE_FLOWEDIT = FlowEditConfig()
 
 
 @dataclass(frozen=True)
@@ -72,20 +70,18 @@ class PromptTemplates:
 class FlowEditSettings:
     """FlowEdit in the semantic space: steps n_max … n_min of a num_steps grid (REFERENCE.md)."""
 
-    num_steps: int = PAPER_NUM_STEPS
-    n_max: int = DEFAULT_N_MAX
-    n_min: int = PAPER_N_MIN
-    n_avg: int = 1
-    source_guidance: float = PAPER_SOURCE_GUIDANCE
-    target_guidance: float = PAPER_TARGET_GUIDANCE
+    num_steps: int = ENGINE_FLOWEDIT.num_steps
+    n_max: int = ENGINE_FLOWEDIT.n_max
+    n_min: int = ENGINE_FLOWEDIT.n_min
+    n_avg: int = ENGINE_FLOWEDIT.n_avg
+    source_guidance: float = ENGINE_FLOWEDIT.source_guidance
+    target_guidance: float = ENGINE_FLOWEDIT.target_guidance
     null_source: bool = False  # True: the source velocity uses the null condition, not a caption
 
     def merged(self, **overrides: object) -> FlowEditConfig:
         """These settings under a request's options (None keeps the preset's value), merged by
         the engine's one rule (FlowEditConfig.with_overrides: a new step count alone keeps n_max
         and n_min in proportion). Raises ValueError when the result cannot run."""
-        from semanticaudio.engine.config import FlowEditConfig
-
         own = FlowEditConfig(num_steps=self.num_steps, n_max=self.n_max, n_min=self.n_min,
                              n_avg=self.n_avg, source_guidance=self.source_guidance,
                              target_guidance=self.target_guidance)

@@ -84,3 +84,17 @@ def test_a_generate_preset_leaves_the_models_own_steps_and_guidance_unless_it_na
     told = resolve_generate(generate("rain", "preset=strong;cfg=3"),
                             PresetLibrary.load(tmp_path))
     assert told.sampler["guidance"] == 3.0  # the request's option still wins
+
+
+def test_an_edit_template_that_leaves_its_schedule_out_edits_as_no_preset_would(
+    tmp_path,
+) -> None:
+    """Keys a template's [flowedit] leaves out are the engine's FlowEdit defaults, so an empty
+    table runs the same schedule as a request without a preset."""
+    from semanticaudio.engine.config import FlowEditConfig
+
+    (tmp_path / "plain.toml").write_text(
+        'schema_version = 1\nname = "plain"\ndescription = "x"\nkind = "edit"\n'
+        '[prompts]\ntarget = "{target}"\n[flowedit]\n', encoding="utf-8")
+    preset = PresetLibrary.load(tmp_path).get("plain")
+    assert preset.flowedit.merged() == FlowEditConfig()

@@ -177,7 +177,7 @@ def test_wrong_type_is_named(tmp_path: Path, old: str, new: str, key: str, expec
             "n_max = 30",
             "num_steps = 20",
             "flowedit.n_max",
-            "33 (the default; set the key explicitly) is out of range; accepted: 1 to 20",
+            "35 (the default; set the key explicitly) is out of range; accepted: 1 to 20",
         ),
         ("n_max = 30", "n_max = 30\nn_avg = 0", "flowedit.n_avg", "0 is out of range"),
     ],
