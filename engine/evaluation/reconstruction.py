@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from semanticaudio.engine.checkpoint import Checkpoint
 from semanticaudio.engine.errors import EngineError
 from semanticaudio.engine.features.reader import FeatureBatch, FeatureCache, collate_clips
-from semanticaudio.engine.sampling import StepReporter, euler_sample
+from semanticaudio.engine.sampling import StepReporter, apply_guidance, euler_sample
 
 MEL_WINDOWS = (32, 64, 128, 256, 512, 1024, 2048)  # DAC's base config (mel loss)
 MEL_BANDS = (5, 10, 20, 40, 80, 160, 320)
@@ -122,10 +122,20 @@ def _render_pairs(checkpoint: Checkpoint, batch: FeatureBatch, steps: int, noise
     velocity = _masked_velocity(model.synthesizer, batch, semantic, scale)
     start = noise.to(batch.acoustic)  # (B, T, acoustic_dim)
     acoustic = euler_sample(velocity, start, steps, StepReporter(steps), "synthesize")
-    generated = codec.decode(model.acoustic_norm.denormalize(acoustic)).float()  # (B, S)
-    reference = codec.decode(batch.acoustic).float()
-    valid = batch.frame_mask.sum(dim=1) * codec.hop_length  # (B,) real samples
-    return [(generated[i, :n], reference[i, :n]) for i, n in enumerate(valid.tolist())]
+    generated = decode_real_frames(codec, model.acoustic_norm.denormalize(acoustic),
+                                   batch.frame_mask)
+    reference = decode_real_frames(codec, batch.acoustic, batch.frame_mask)
+    return list(zip(generated, reference, strict=True))
+
+
+def decode_real_frames(codec, latents: torch.Tensor, frame_mask: torch.Tensor) -> list:
+    """(B, T, C) latents → B waveforms, each decoded from its real frames alone. The decoder's
+    convolutions reach across frames, so decoding a padded batch would let padding frames change
+    a short clip's last samples (the generated and the reference side differently)."""
+    counts = frame_mask.sum(dim=1).tolist()  # (B,) real frames
+    if len(set(counts)) == 1:  # equal lengths: one batched decode
+        return list(codec.decode(latents[:, : counts[0]]).float())
+    return [codec.decode(latents[i : i + 1, :n])[0].float() for i, n in enumerate(counts)]
 
 
 def _masked_velocity(synthesizer, batch: FeatureBatch, semantic: torch.Tensor, scale: float):
@@ -143,8 +153,7 @@ def _masked_velocity(synthesizer, batch: FeatureBatch, semantic: torch.Tensor, s
         conditional = run(keep)
         if scale == 1.0:
             return conditional
-        unconditional = run(drop)
-        return unconditional + scale * (conditional - unconditional)
+        return apply_guidance(conditional, run(drop), scale)
 
     return velocity
 

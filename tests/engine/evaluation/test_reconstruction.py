@@ -95,3 +95,21 @@ def test_reconstruction_refuses_an_empty_selection(tiny_checkpoint_dir, tone_cac
     with pytest.raises(ValueError, match=rf"max_clips must be >= 1 .*, got {max_clips}$"):
         evaluate_reconstruction(load_checkpoint(tiny_checkpoint_dir), FeatureCache(tone_cache),
                                 max_clips=max_clips)
+
+
+def test_a_short_clip_is_decoded_from_its_real_frames_alone():
+    # Padding frames reach a short clip's last samples through the decoder's convolutions: the
+    # losses must compare what the clip's own frames decode to.
+    from semanticaudio.engine.components.dacvae import DacVae
+    from semanticaudio.engine.evaluation.reconstruction import decode_real_frames
+
+    codec = DacVae.build_tiny(seed=0).eval()
+    latents = torch.randn(2, 12, codec.latent_dim, generator=torch.Generator().manual_seed(0))
+    mask = torch.ones(2, 12, dtype=torch.bool)
+    mask[1, 7:] = False  # clip 1 has 7 real frames, then padding
+    with torch.no_grad():
+        long, short = decode_real_frames(codec, latents, mask)
+        alone = codec.decode(latents[1:, :7])[0]
+        padded = codec.decode(latents)[1, : 7 * codec.hop_length]
+    assert long.shape[0] == 12 * codec.hop_length and torch.equal(short, alone)
+    assert not torch.allclose(padded, alone)  # what the batched decode would have compared
