@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 source bench/device_env.sh
 timeout "${TEST_TIMEOUT_S:-60}" python3 -m pytest tests/engine/accel -m gpu -q -p no:warnings \
     2>&1 | tee "$out/gpu-tests.log"
-# BENCH_PHASES: a shorter rerun of some phases (default: all)
+# BENCH_PHASES: a shorter rerun of some phases (default: all); BENCH_ARGS: more options, e.g.
+# "--codec-lstm-dtype float16" or "--compile-mode max-autotune-no-cudagraphs"
 timeout $(( ${BUDGET_S:-330} + 50 )) python3 bench/bench_speed.py --size paper \
-    --budget-s "${BUDGET_S:-330}" ${BENCH_PHASES:+--phases $BENCH_PHASES} \
+    --budget-s "${BUDGET_S:-330}" ${BENCH_PHASES:+--phases $BENCH_PHASES} ${BENCH_ARGS:-} \
     --out "$out/speed-paper.json" 2>&1 | tee "$out/bench.log"
