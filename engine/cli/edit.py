@@ -1,19 +1,32 @@
-"""``sa edit in.wav --source "..." --target "..." [--range 1.0 3.5] -o out.wav``.
+"""``sa edit in.wav --source "..." --target "..." [--start S --length L] [--range A B] -o out.wav``.
 
 The model hears the recording in mono. The result keeps the recording's sample rate (a --preset's
 [output] may set another) and channel count, as the daemon's edits do (``bridge/render.py``): the
 edited sound in every channel, and outside --range the recording's own samples in its own
 channels. A result that would clip is scaled down as a whole to a −0.1 dBFS peak, never clipped
 (``bridge.audio_io.prevent_clipping``).
+
+--start and --length pick a region of a longer recording, as ``sa-client edit`` does, and the
+result is that region only, as sa-engine writes it for a DAW: a file --length long that belongs
+at --start on the recording's timeline. Not the whole file with the region replaced: a recording
+can last hours, and an edit's steps (the clipping guard's one gain, a preset's effects and
+[output] rate) would then change, or have to skip, audio the edit never touched. Only the region
+is read from the file.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from semanticaudio.engine.cli import common, outputs, preset_options
+from semanticaudio.engine.limits import MAX_DURATION_S, MIN_DURATION_S
+
+if TYPE_CHECKING:  # only for the hints: `sa --help` must not import numpy or pedalboard
+    from semanticaudio.bridge.audio_io import Audio
 
 CHANNELS_HELP = (
     "The result has the recording's sample rate (or a --preset's [output] rate) and channels. "
@@ -21,8 +34,31 @@ CHANNELS_HELP = (
     "a whole-file edit puts the edited sound in every channel (a stereo recording comes back "
     "with the same sound left and right), as sa-engine does; with --range, the audio outside "
     "the range is the recording's own, every channel untouched. A result that would clip is "
-    "turned down as a whole to a -0.1 dBFS peak."
+    "turned down as a whole to a -0.1 dBFS peak. With --start or --length the result is that "
+    "region only, --length long (as sa-engine writes it for a DAW): place it at --start; only "
+    "the region is read, so a recording may be hours long."
 )
+
+
+@dataclass(frozen=True)
+class Region:
+    """The part of a recording an edit reads and writes: `num_frames` frames from `start_frame`
+    at the file's rate. `length_s` is how long the engine is told it is (--length as given, or
+    the frames to the end of the file), as sa-engine is told ``length_s``; `chosen`: --start or
+    --length was given (else the region is the whole file)."""
+
+    start_frame: int
+    num_frames: int
+    length_s: float
+    chosen: bool
+
+
+@dataclass(frozen=True)
+class Source:
+    """The region's samples, `audio` `(channels, frames)` float32 at the file's rate."""
+
+    audio: Audio
+    region: Region
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -33,13 +69,20 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--source", default="", help="what the recording is (empty: null condition)"
     )
+    parser.add_argument("--start", type=float, metavar="S",
+                        help="edit the region that starts S seconds into the file (default 0); "
+                             "the result is the region only")
+    parser.add_argument("--length", type=float, metavar="L",
+                        help="the region lasts L seconds, "
+                             f"{MIN_DURATION_S:g} to {MAX_DURATION_S:g} (default: to the end of "
+                             "the file)")
     parser.add_argument(
         "--range",
         nargs=2,
         type=float,
         metavar=("START", "END"),
-        help="edit only this range, seconds from the file's start (outside it the recording's "
-             "own samples are kept, in all its channels)",
+        help="edit only this range, seconds from the region's start (--start; without it the "
+             "file's); outside it the recording's own samples are kept, in all its channels",
     )
     parser.add_argument("-o", "--output", default="edited.wav",
                         help="output .wav (default edited.wav; never the input, even with "
@@ -69,27 +112,26 @@ def register(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
     import torch
-    from semanticaudio.bridge import audio_io
     from semanticaudio.bridge.render import model_input
 
     # 1. Everything that can be refused is refused before the model loads.
-    source = read_source(Path(args.input))
+    source = read_source(Path(args.input), args.start, args.length)
     preset = common.apply_preset(args, "edit")
     if not args.target.strip():
         raise ValueError("give --target (what the edited sound should be) or a --preset")
     common.check_options(args)
-    mono = audio_io.mixdown(source.samples)  # (frames,): what the model hears
-    range_s = _check_source(Path(args.input), mono, source.sample_rate_hz, args.range)
+    _check_samples(Path(args.input), source.audio)
+    range_s = check_range(args.range, source.region)
     paths = outputs.output_paths(args.output, args.variations or 1)
     outputs.check_outputs(paths, args.overwrite, input_path=Path(args.input))
     chain = preset_options.build_chain(preset)  # a plug-in may fail to load
     # 2. The model edits the mono mixdown.
     pipeline = common.load(args)
     _check_flowedit(pipeline, args)
-    # The recording at the model's rate, as sa-engine hands it over (bridge/render.py), so that
+    # The region at the model's rate, as sa-engine hands it over (bridge/render.py), so that
     # both give the same edit; the range held inside that audio (it may be a sample shorter).
     model_rate = int(pipeline.sample_rate_hz)
-    model_in = model_input(source, len(mono) / source.sample_rate_hz, model_rate)
+    model_in = model_input(source.audio, source.region.length_s, model_rate)
     model_range = None if range_s is None else (
         range_s[0], min(range_s[1], model_in.shape[0] / model_rate))
     with common.progress_bar("edit") as progress:
@@ -111,10 +153,10 @@ def run(args: argparse.Namespace) -> int:
             progress=progress,
         )
     common.report_seed(args, result.seed)
-    # 3. Back to the recording's channels (its own samples outside the range) at the preset's
+    # 3. Back to the region's channels (its own samples outside the range) at the preset's
     #    [output] rate and loudness, effects, level: the daemon's steps (bridge/render.py).
     match = None if args.match_loudness is None else bool(args.match_loudness)
-    rendered = preset_options.finish_edit(preset, chain, result, source, range_s, match)
+    rendered = preset_options.finish_edit(preset, chain, result, source.audio, range_s, match)
     outputs.write_takes(paths, rendered.takes, rendered.sample_rate_hz, args.overwrite,
                         subtype=rendered.subtype)
     for path in paths:
@@ -122,51 +164,132 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def read_source(path: Path):
-    """Read an audio file in all its channels. → ``bridge.audio_io.Audio``, samples
-    `(channels, frames)` float32. A file longer than any edit is refused after reading one
-    frame more than the longest edit, never whole (a two-hour take would fill the memory)."""
+def read_source(path: Path, start_s: float | None = None,
+                length_s: float | None = None) -> Source:
+    """Read the region of an audio file an edit works on, `[start_s, start_s + length_s)` in
+    all its channels (the whole file when neither is given; `length_s` None: to the end).
+    Only the region is read, from where soundfile seeks to, never the whole file (a two-hour
+    take would fill the memory); a region the engine or the file cannot take is refused from
+    the header (``find_region``). → ``Source``."""
     import numpy as np
     import soundfile
-    from semanticaudio.bridge.audio_io import Audio
-    from semanticaudio.engine.limits import MAX_DURATION_S, MIN_DURATION_S
+    from semanticaudio.bridge.audio_io import Audio, fit_length
 
     if not path.is_file():
         raise FileNotFoundError(f"{path} is not a readable audio file")
     try:
         with soundfile.SoundFile(str(path)) as audio:
-            sample_rate_hz = audio.samplerate
-            most = math.floor(MAX_DURATION_S * sample_rate_hz) + 1  # one frame too many
-            data = audio.read(frames=most, dtype="float32", always_2d=True)
-            total_frames = audio.frames
+            sample_rate_hz = int(audio.samplerate)
+            region = find_region(path, sample_rate_hz, audio.frames, start_s, length_s)
+            audio.seek(region.start_frame)
+            data = audio.read(frames=region.num_frames, dtype="float32", always_2d=True)
     except (RuntimeError, soundfile.LibsndfileError) as error:
         raise ValueError(f"cannot read {path} as audio: {error}") from None
-    if len(data) == most:  # the engine's message (engine.validation.check_waveform)
-        duration_s = max(total_frames, most) / sample_rate_hz
+    # frames the file lacks (a region reaching up to REGION_TOLERANCE_S past its end, an MP3's
+    # estimated length) are silence, as sa-engine reads them (bridge.audio_io.read_region)
+    samples = fit_length(np.ascontiguousarray(data.T), region.num_frames)  # (channels, frames)
+    return Source(Audio(samples, sample_rate_hz), region)
+
+
+def find_region(path: Path, sample_rate_hz: int, total_frames: int, start_s: float | None,
+                length_s: float | None) -> Region:
+    """--start and --length (None: not given) checked against the engine's limits and the
+    file's `total_frames`, as sa-engine checks ``start_s`` and ``length_s``, in sa's option
+    names. Frames are counted as sa-engine counts them (``bridge.audio_io.frames_for``)."""
+    from semanticaudio.bridge.audio_io import frames_for
+
+    duration_s = total_frames / sample_rate_hz
+    chosen = start_s is not None or length_s is not None
+    if duration_s < MIN_DURATION_S or (not chosen and duration_s > MAX_DURATION_S):
+        # the engine's words (engine.validation.check_waveform), and what to do about them
+        hint = ("; to edit a part of it, give --start S and --length L (seconds, L at most "
+                f"{MAX_DURATION_S:g})" if duration_s > MAX_DURATION_S else "")
         raise ValueError(f"{path}: the audio lasts {duration_s:.3f} s; edits take "
-                         f"{MIN_DURATION_S} to {MAX_DURATION_S} s")
-    return Audio(np.ascontiguousarray(data.T), int(sample_rate_hz))  # (channels, frames)
+                         f"{MIN_DURATION_S} to {MAX_DURATION_S} s{hint}")
+    start_s = 0.0 if start_s is None else start_s
+    start_frame = _check_start(path, start_s, sample_rate_hz, total_frames)
+    if length_s is None:  # to the end of the file
+        num_frames = total_frames - start_frame
+        length_s = num_frames / sample_rate_hz
+        if length_s > MAX_DURATION_S:
+            raise ValueError(
+                f"from --start {start_s:g} to the end of {path} is {length_s:.3f} s; edits take "
+                f"{MIN_DURATION_S} to {MAX_DURATION_S} s: give --length (at most "
+                f"{MAX_DURATION_S:g})")
+        return Region(start_frame, num_frames, length_s, chosen)
+    _check_length(path, start_s, length_s, duration_s)
+    return Region(start_frame, frames_for(length_s, sample_rate_hz), length_s, chosen)
 
 
-def _check_source(path: Path, mono, sample_rate_hz: int, range_s) -> tuple[float, float] | None:
-    """The engine's own checks of the audio and the range, run before the model loads."""
+def _check_start(path: Path, start_s: float, sample_rate_hz: int, total_frames: int) -> int:
+    """--start: a time in the file that leaves at least an edit's shortest length after it.
+    → its frame."""
+    from semanticaudio.bridge.audio_io import frames_for
+
+    duration_s = total_frames / sample_rate_hz
+    start_frame = frames_for(start_s, sample_rate_hz) if math.isfinite(start_s) else -1
+    left_s = (total_frames - start_frame) / sample_rate_hz
+    if not (math.isfinite(start_s) and start_s >= 0 and left_s >= MIN_DURATION_S):
+        raise ValueError(
+            f"--start must be from 0 to {duration_s - MIN_DURATION_S:.3f} seconds ({path} lasts "
+            f"{duration_s:.3f} s, an edit at least {MIN_DURATION_S:g} s), got {start_s:g}")
+    return start_frame
+
+
+def _check_length(path: Path, start_s: float, length_s: float, duration_s: float) -> None:
+    """--length: within the engine's limits, and the region inside the file (up to sa-engine's
+    REGION_TOLERANCE_S past its end, which is read as silence)."""
+    from semanticaudio.bridge.validation import REGION_TOLERANCE_S
+
+    if not (math.isfinite(length_s) and MIN_DURATION_S <= length_s <= MAX_DURATION_S):
+        raise ValueError(f"--length must be from {MIN_DURATION_S} to {MAX_DURATION_S} seconds, "
+                         f"got {length_s:g}")
+    end_s = start_s + length_s
+    if end_s > duration_s + REGION_TOLERANCE_S:
+        raise ValueError(
+            f"--start {start_s:g} --length {length_s:g} ends at {end_s:.3f} s, past the end of "
+            f"{path}, which lasts {duration_s:.3f} s; from --start {start_s:g}, --length may be "
+            f"at most {duration_s - start_s:.3f} seconds (or leave it out: to the end)")
+
+
+def check_range(range_s: list[float] | None, region: Region) -> tuple[float, float] | None:
+    """--range as sa-engine takes ``range=A:B``: seconds from the region's start, `0 ≤ A < B ≤
+    length_s` (an end up to RANGE_ROUNDING_S past the region is its end), at least MIN_RANGE_S
+    long. → (A, B), or None without --range."""
+    from semanticaudio.bridge.protocol import MIN_RANGE_S, RANGE_ROUNDING_S
+
+    if range_s is None:
+        return None
+    start_s, end_s = range_s
+    length_s = region.length_s
+    inside = (f"seconds from --start, inside the {length_s:.3f} s region" if region.chosen
+              else f"seconds from the file's start, inside its {length_s:.3f} s")
+    if not (math.isfinite(start_s) and math.isfinite(end_s)
+            and 0 <= start_s < end_s <= length_s + RANGE_ROUNDING_S):
+        raise ValueError(f"--range {start_s:g} {end_s:g} is not inside the audio edited; "
+                         f"--range takes START END with 0 ≤ START < END ≤ {length_s:.3f} "
+                         f"({inside})")
+    end_s = min(end_s, length_s)
+    if end_s - start_s < MIN_RANGE_S:
+        raise ValueError(f"--range {start_s:g} {end_s:g} lasts {end_s - start_s:.3g} s; a range "
+                         f"must last at least {MIN_RANGE_S:g} s (the edit fades in and out over "
+                         "that much)")
+    return start_s, end_s
+
+
+def _check_samples(path: Path, audio: Audio) -> None:
+    """The engine's own checks of the audio (its sample rate, finite samples), run before the
+    model loads; its length was checked in seconds (``find_region``), as sa-engine checks it."""
     import torch
-    from semanticaudio.engine import regions
+    from semanticaudio.bridge.audio_io import mixdown
     from semanticaudio.engine.errors import EngineError
-    from semanticaudio.engine.pipeline import Pipeline
     from semanticaudio.engine.validation import check_waveform
 
     try:
-        check_waveform(torch.from_numpy(mono), sample_rate_hz, Pipeline.min_duration_s,
-                       Pipeline.max_duration_s)
+        check_waveform(torch.from_numpy(mixdown(audio.samples)), audio.sample_rate_hz, 0.0,
+                       math.inf)
     except EngineError as error:
         raise ValueError(f"{path}: {error}") from None
-    if range_s is None:
-        return None
-    try:
-        return regions.check_range(tuple(range_s), len(mono) / sample_rate_hz)
-    except EngineError as error:
-        raise ValueError(f"--range: {error}") from None
 
 
 def _check_flowedit(pipeline, args: argparse.Namespace) -> None:

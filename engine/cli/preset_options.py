@@ -132,8 +132,8 @@ def finish_edit(
     recording's), in the recording's channels with its own samples outside `range_s`, matched
     to its loudness unless `match_loudness` (else the preset's [output], else the daemon's
     default: on) says not, then the effect chain and the clipping guard. `source`: the
-    recording, a ``bridge.audio_io.Audio`` `(channels, frames)`. Without a preset: the
-    recording's rate, 24-bit."""
+    recording, or the region of it edited, a ``bridge.audio_io.Audio`` `(channels, frames)`.
+    Without a preset: the recording's rate, 24-bit."""
     from semanticaudio.bridge.job_settings import RenderSettings
     from semanticaudio.bridge.render import edited_takes  # the daemon's step, not a copy
 

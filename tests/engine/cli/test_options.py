@@ -106,3 +106,37 @@ def test_init_tiny_refuses_a_seed_torch_cannot_take_naming_it(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"--seed must be a whole number from 0 to 2**63 - 1, got {2**64}" in err
     assert not folder.exists()
+
+
+@pytest.mark.parametrize(
+    ("region", "message"),
+    [
+        (["--start", "-1"], "--start must be from 0 to 39.500 seconds (the file lasts 40.000 s, "
+                            "an edit at least 0.5 s), got -1"),
+        (["--start", "40"], "--start must be from 0 to 39.500 seconds"),
+        (["--start", "39.8"], "--start must be from 0 to 39.500 seconds"),
+        (["--start", "nan", "--length", "2"], "--start must be from 0 to 39.500 seconds"),
+        (["--start", "5"], "from --start 5 to the end of the file is 35.000 s; edits take 0.5 to "
+                           "30.0 s: give --length (at most 30)"),
+        (["--length", "0.2"], "--length must be from 0.5 to 30.0 seconds, got 0.2"),
+        (["--start", "5", "--length", "31"], "--length must be from 0.5 to 30.0 seconds, got 31"),
+        (["--start", "20", "--length", "25"],
+         "--start 20 --length 25 ends at 45.000 s, past the end of the file, which lasts 40.000 s;"
+         " from --start 20, --length may be at most 20.000 seconds"),
+        (["--start", "10", "--length", "5", "--range", "4", "6"],
+         "--range 4 6 is not inside the audio edited; --range takes START END with 0 ≤ START < "
+         "END ≤ 5.000 (seconds from --start, inside the 5.000 s region)"),
+        (["--length", "5", "--range", "-1", "2"], "--range -1 2 is not inside the audio edited"),
+        (["--start", "10", "--length", "5", "--range", "1", "1.05"],
+         "--range 1 1.05 lasts 0.05 s; a range must last at least 0.08 s"),
+    ],
+)
+def test_a_region_the_engine_or_the_file_cannot_take_is_refused_naming_its_flag(
+        tmp_path, model, no_model_load, capsys, region, message):
+    source = tmp_path / "long.wav"
+    write_tones(source, (0.3,), sample_rate_hz=8000, duration_s=40.0)
+    assert main(["edit", str(source), "--target", "rain", *region,
+                 "-o", str(tmp_path / "o.wav"), *model]) == 1
+    err = capsys.readouterr().err.replace(str(source), "the file")
+    assert message in err and "Traceback" not in err
+    assert not (tmp_path / "o.wav").exists()
