@@ -116,10 +116,14 @@ return function(SA)
 
   ---------------------------------------------------------------------------------- edit
 
+  --- What each selected item sends (SA.audible_span, then SA.plan_edit with the time
+  --- selection), and the lines that say why the others are skipped.
   local function spans_of_selection()
     local spans, skipped = {}, {}
+    local sel_start_s, sel_end_s = SA.time_selection()
     for _, item in ipairs(SA.selected_items()) do
       local span, why = SA.audible_span(item)
+      if span then span, why = SA.plan_edit(span, sel_start_s, sel_end_s) end
       local description = SA.describe_item(item)
       if span then
         span.description = description -- kept: the item may be gone when its job fails
@@ -131,9 +135,10 @@ return function(SA)
     return spans, skipped
   end
 
-  local function edit_args(span, request, settings, region)
-    local args = { span.file, "--start", SA.num(span.start_s), "--length",
-                   SA.num(span.length_s), "--target", request.target }
+  local function edit_args(span, request, settings)
+    local region = span.region
+    local args = { span.file, "--start", SA.num(span.sent.start_s), "--length",
+                   SA.num(span.sent.length_s), "--target", request.target }
     local function add(...) for _, word in ipairs({ ... }) do args[#args + 1] = word end end
     if request.source ~= "" then add("--source", request.source) end
     if region then add("--range", SA.num(region.start_s), SA.num(region.end_s)) end
@@ -171,7 +176,8 @@ return function(SA)
         problem = SA.describe_failure(result)
       end
       if opened then
-        ready[#ready + 1] = { span = span, opened = opened, placement = placement }
+        ready[#ready + 1] = { span = span, opened = opened, placement = placement,
+                              paths = result.paths }
       end
       if problem then failures[#failures + 1] = take_label(span) .. ": " .. problem end
     end
@@ -185,11 +191,19 @@ return function(SA)
     if #ready == 0 then return failures end
     local name = request.target ~= "" and SA.short_name(request.target)
                  or SA.short_name(request.preset .. ": " .. request.source)
+    local added = 0
     reaper.Undo_BeginBlock2(0)
     for _, edit in ipairs(ready) do
-      SA.add_edit_takes(edit.span, edit.opened, name, edit.placement)
+      local take, problem = SA.add_edit_takes(edit.span, edit.opened, name, edit.placement)
+      if take then
+        added = added + 1
+      else
+        SA.close_sources(edit.opened)
+        failures[#failures + 1] = ("%s: %s; its edit is in:\n%s"):format(take_label(edit.span),
+          problem, table.concat(edit.paths, "\n"))
+      end
     end
-    reaper.Undo_EndBlock2(0, ("SemanticAudio: edit %d item(s)"):format(#ready), -1)
+    reaper.Undo_EndBlock2(0, ("SemanticAudio: edit %d item(s)"):format(added), -1)
     reaper.UpdateArrange()
     return failures
   end
@@ -198,12 +212,10 @@ return function(SA)
   SA.UNREACHABLE = { client_not_found = true, no_engine = true, network = true, no_answer = true }
 
   local function run_edits(settings, spans, skipped, request)
-    local sel_start_s, sel_end_s = SA.time_selection()
     local tasks = {}
     for i, span in ipairs(spans) do
-      local region = SA.region_in_span(span, sel_start_s, sel_end_s)
       tasks[i] = { label = take_label(span), command = "edit",
-                   args = edit_args(span, request, settings, region) }
+                   args = edit_args(span, request, settings) }
     end
     SA.run_tasks({
       title = "SemanticAudio: editing", settings = settings, tasks = tasks,

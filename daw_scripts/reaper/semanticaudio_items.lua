@@ -80,28 +80,8 @@ return function(SA)
   end
 
   SA.SPAN_TOLERANCE_S = 1e-4 -- the engine's result may be this much shorter than the span
-
-  --- Where the edit of `span` goes in its take now. The user may have trimmed the item or
-  --- changed the take's playrate while the engine worked: the new take starts at
-  --- startoffs_s into the edited file (which holds exactly the span that was sent) and plays
-  --- at the take's current playrate, so it lines up with what the take plays now. Returns
-  --- { startoffs_s, playrate }, or nil and why the edit no longer covers the item.
-  function SA.edit_placement(span)
-    local now, why = take_span(span.item, span.take)
-    if now and now.file ~= span.file then why = "its take plays another file now" end
-    if now and not why then
-      local startoffs_s = now.start_s - span.start_s
-      local tolerance_s = SA.SPAN_TOLERANCE_S
-      if startoffs_s >= -tolerance_s
-          and startoffs_s + now.length_s <= span.length_s + tolerance_s then
-        return { startoffs_s = math.max(0, startoffs_s), playrate = now.playrate }
-      end
-      why = ("it now plays %.3f..%.3f s of its source, the edit covers %.3f..%.3f s"):format(
-        now.start_s, now.start_s + now.length_s, span.start_s, span.start_s + span.length_s)
-    end
-    return nil, "the item was trimmed, extended or changed while the engine worked (" .. why ..
-      "); insert the edited file by hand if you still want it"
-  end
+  SA.MAX_EDIT_S = 30.0 -- the longest audio the engine edits (engine/limits.py MAX_DURATION_S)
+  SA.SPLIT_MARGIN_S = 0.25 -- a window edit splits this far inside the window (window_placement)
 
   --- A region edit inside `span` when the time selection [sel_start_s, sel_end_s) covers part,
   --- but not all, of the item. Returns { start_s, end_s } in source seconds from the span's
@@ -117,6 +97,121 @@ return function(SA)
     end
     return { start_s = (from_s - span.position_s) * span.playrate,
              end_s = (to_s - span.position_s) * span.playrate }
+  end
+
+  --- Where a window of SA.MAX_EDIT_S source seconds around `region` starts, in seconds from
+  --- the start of a span `span_length_s` long: the region with as much context on both sides
+  --- as fits, centred on it, moved inwards where it would pass the span's start or end.
+  local function window_offset(region, span_length_s)
+    local context_s = SA.MAX_EDIT_S - (region.end_s - region.start_s)
+    local offset_s = region.start_s - context_s / 2
+    return math.max(0, math.min(offset_s, span_length_s - SA.MAX_EDIT_S))
+  end
+
+  --- Why an item that plays more than SA.MAX_EDIT_S cannot be sent whole.
+  local function too_long(span)
+    return ("it plays %.3f s of audio and the engine edits at most %g s at a time; make a " ..
+      "time selection of at most %g s inside it to edit that part (the rest of the item " ..
+      "stays as it is), or split the item, and try again"):format(span.length_s,
+      SA.MAX_EDIT_S, SA.MAX_EDIT_S)
+  end
+
+  --- Why the part of a long item inside the time selection is too long to edit.
+  local function selection_too_long(span, selected_s)
+    local at_rate = span.playrate == 1 and "" or
+                    (" (%.3f s of item at playrate %g)"):format(selected_s / span.playrate,
+                                                               span.playrate)
+    return ("the time selection covers %.3f s of its audio%s and the engine edits at most " ..
+      "%g s at a time; shorten the time selection to at most %.3f s of this item (edit a " ..
+      "longer stretch in several parts) and try again"):format(selected_s, at_rate,
+      SA.MAX_EDIT_S, SA.MAX_EDIT_S / span.playrate)
+  end
+
+  --- Decide what of `span` is sent, given the time selection [sel_start_s, sel_end_s), and
+  --- note it in the span: span.sent = { start_s, length_s }, the part of the file sent (file
+  --- seconds, sa-client's --start and --length), and span.region = { start_s, end_s }, the
+  --- region edit in seconds from span.sent.start_s (--range A B), or nil for a whole edit.
+  --- An item that plays at most SA.MAX_EDIT_S is sent whole, as it plays. A longer one sends
+  --- only a window of SA.MAX_EDIT_S that holds the selection (span.windowed); its result goes
+  --- back into that part of the item alone (SA.edit_placement). Returns the span, or nil and
+  --- why it cannot be edited: a longer item without a selection inside it, or with more
+  --- than SA.MAX_EDIT_S of it selected.
+  function SA.plan_edit(span, sel_start_s, sel_end_s)
+    local region = SA.region_in_span(span, sel_start_s, sel_end_s)
+    if span.length_s <= SA.MAX_EDIT_S then
+      span.sent = { start_s = span.start_s, length_s = span.length_s }
+      span.region = region
+      return span
+    end
+    if not region then return nil, too_long(span) end
+    local selected_s = region.end_s - region.start_s
+    if selected_s > SA.MAX_EDIT_S then return nil, selection_too_long(span, selected_s) end
+    local offset_s = window_offset(region, span.length_s)
+    span.windowed = true
+    span.sent = { start_s = span.start_s + offset_s, length_s = SA.MAX_EDIT_S }
+    span.region = { start_s = math.max(0, region.start_s - offset_s),
+                    end_s = math.min(SA.MAX_EDIT_S, region.end_s - offset_s) }
+    return span
+  end
+
+  --- Where the result of a whole edit goes: the item must play nothing but what was sent.
+  local function whole_placement(span, now)
+    local startoffs_s = now.start_s - span.sent.start_s
+    local tolerance_s = SA.SPAN_TOLERANCE_S
+    if startoffs_s >= -tolerance_s
+        and startoffs_s + now.length_s <= span.sent.length_s + tolerance_s then
+      return { startoffs_s = math.max(0, startoffs_s), playrate = now.playrate }
+    end
+    return nil
+  end
+
+  --- Where the result of a window edit goes: into the part of the item that plays the window,
+  --- split off where the item goes on past the window's edges (project seconds split_left_at,
+  --- split_right_at). The splits lie SA.SPLIT_MARGIN_S of item time inside the window where
+  --- the selection leaves that much context: there the edited file holds the source's own
+  --- samples, so the parts join without a seam even when REAPER's split preferences overlap
+  --- and crossfade them, and the middle part never plays past the end of the edited file.
+  --- Returns nil when the item no longer plays any of what was edited.
+  local function window_placement(span, now)
+    local tolerance_s = SA.SPAN_TOLERANCE_S
+    local margin_s = SA.SPLIT_MARGIN_S * now.playrate -- source seconds
+    local sent_end_s = span.sent.start_s + span.sent.length_s
+    local now_end_s = now.start_s + now.length_s
+    local split_left = now.start_s < span.sent.start_s - tolerance_s
+    local split_right = now_end_s > sent_end_s + tolerance_s
+    local from_s = split_left and span.sent.start_s + math.min(margin_s, span.region.start_s)
+                   or now.start_s
+    local to_s = split_right and span.sent.start_s + math.max(span.region.end_s,
+                                                              span.sent.length_s - margin_s)
+                 or now_end_s
+    if to_s - from_s <= tolerance_s then return nil end
+    local function project_s(source_s)
+      return now.position_s + (source_s - now.start_s) / now.playrate
+    end
+    return { startoffs_s = math.max(0, from_s - span.sent.start_s), playrate = now.playrate,
+             split_left_at = split_left and project_s(from_s) or nil,
+             split_right_at = split_right and project_s(to_s) or nil }
+  end
+
+  --- Where the edit of `span` (planned by SA.plan_edit) goes in its take now. The user may
+  --- have trimmed the item or changed the take's playrate while the engine worked: the new
+  --- take starts at startoffs_s into the edited file (which holds exactly span.sent) and
+  --- plays at the take's current playrate, so it lines up with what the take plays now; a
+  --- window edit also says where to split the item (split_left_at, split_right_at, project
+  --- seconds, each nil when not needed). Returns { startoffs_s, playrate, split_left_at,
+  --- split_right_at }, or nil and why the edit no longer fits the item.
+  function SA.edit_placement(span)
+    local now, why = take_span(span.item, span.take)
+    if now and now.file ~= span.file then why = "its take plays another file now" end
+    if now and not why then
+      local placement = (span.windowed and window_placement or whole_placement)(span, now)
+      if placement then return placement end
+      why = ("it now plays %.3f..%.3f s of its source, the edit covers %.3f..%.3f s"):format(
+        now.start_s, now.start_s + now.length_s, span.sent.start_s,
+        span.sent.start_s + span.sent.length_s)
+    end
+    return nil, "the item was trimmed, extended or changed while the engine worked (" .. why ..
+      "); insert the edited file by hand if you still want it"
   end
 
   --- The time selection as start, end (equal when there is none).
@@ -207,14 +302,35 @@ return function(SA)
     return nil
   end
 
+  --- The part of `item` the edit goes into: the item itself, or for a window edit the middle
+  --- part after splitting it at placement.split_right_at, then at placement.split_left_at
+  --- (SplitMediaItem keeps the left part in `item` and returns the right one; each part keeps
+  --- every take, its start offset moved by the split). Returns nil and where it failed when
+  --- REAPER does not split (a position not strictly inside the item).
+  local function edit_target(item, placement)
+    local right_at, left_at = placement.split_right_at, placement.split_left_at
+    if right_at and not reaper.SplitMediaItem(item, right_at) then return nil, right_at end
+    if not left_at then return item end
+    local middle = reaper.SplitMediaItem(item, left_at)
+    if not middle then return nil, left_at end
+    return middle
+  end
+
   --- Add each edited file (opened with SA.open_sources) to `span.item` as a new take placed
   --- as SA.edit_placement said, with the original take's COPIED_TAKE_SETTINGS, the first one
-  --- active; the original take stays. Changes the project: call inside an undo block, after
-  --- SA.span_gone said nothing. Returns the first new take.
+  --- active; the original take stays. A window edit splits the item first and adds the takes
+  --- to its middle part only. Changes the project: call inside an undo block, after
+  --- SA.span_gone said nothing. Returns the first new take, or nil and why nothing was added
+  --- (`opened` is then still to be closed).
   function SA.add_edit_takes(span, opened, name, placement)
+    local item, failed_at = edit_target(span.item, placement)
+    if not item then
+      return nil, ("REAPER did not split the item at %s"):format(
+        reaper.format_timestr_pos(failed_at, "", -1))
+    end
     local first_take
     for i, file in ipairs(opened) do
-      local take = add_file_take(span.item, file, name, i, #opened)
+      local take = add_file_take(item, file, name, i, #opened)
       reaper.SetMediaItemTakeInfo_Value(take, "D_STARTOFFS", placement.startoffs_s)
       reaper.SetMediaItemTakeInfo_Value(take, "D_PLAYRATE", placement.playrate)
       for _, key in ipairs(COPIED_TAKE_SETTINGS) do
@@ -224,7 +340,7 @@ return function(SA)
       first_take = first_take or take
     end
     reaper.SetActiveTake(first_take)
-    reaper.UpdateItemInProject(span.item)
+    reaper.UpdateItemInProject(item)
     return first_take
   end
 

@@ -8,14 +8,15 @@ block, nested blocks and blocks open across defer cycles), and no opened source 
 Scenario keys (all optional):
 
 - project: {cursor, time_selection: [a, b], tracks: [{name, selected, items: [{position, length,
-  selected, active, takes: [{name, startoffs, playrate, ppitch, pitch, chanmode, vol, pan,
-  stretch_markers, source}]}]}]}; a source is {file, length_s?} (length read from the WAV
-  header), {section: {offs, len, rev}, parent: src} or {midi: True}.
+  selected, fadein, fadeout, active, takes: [{name, startoffs, playrate, ppitch, pitch, chanmode,
+  vol, pan, stretch_markers, source}]}]}]}; a source is {file, length_s?} (length read from the
+  WAV header), {section: {offs, len, rev}, parent: src} or {midi: True}.
 - delete_items: {tick: [[track, item], ...]} items the user deletes at that defer cycle
   (1-based indexes into the track's items at that moment).
 - change_items: {tick: [{track, item, set_item: {field: value}, set_take: {field: value}}]}
   changes the user makes at that defer cycle (trims an edge, changes the active take's playrate);
   fields as in project (position, length; startoffs, playrate, ...), indexes 1-based.
+- split_fails: True makes every SplitMediaItem fail (return nil), as REAPER documents it may.
 - inputs: answers to GetUserInputs in order (a list of field strings, or False for Cancel).
 - menu: answers to gfx.showmenu; message_box_answers: answers to ShowMessageBox.
 - simulate: {command: [spec, ...]} the scripted sa-client answer per invocation: progress

@@ -52,10 +52,46 @@ end
 local function make_item(state, track, spec)
   local item = new_handle(state, "MediaItem", { track = track, position = spec.position or 0,
                           length = spec.length or 0, selected = spec.selected or false,
+                          fadein = spec.fadein or 0, fadeout = spec.fadeout or 0,
                           takes = {} })
   for i, take_spec in ipairs(spec.takes or {}) do item.takes[i] = make_take(state, item, take_spec) end
   item.active = item.takes[spec.active or 1]
   return item
+end
+
+--- REAPER's SplitMediaItem(item, position): "the original item becomes the left-hand split,
+--- the function returns the right-hand split (or NULL if the split failed)", which it does
+--- when `position_s` is not strictly inside the item (or when the scenario says
+--- split_fails). The right part is a new item on the same track, just after the original in
+--- its list, with the item's settings (selection), its fade-out (the left part keeps the
+--- fade-in; the new edges get none: REAPER's "overlap and crossfade items when splitting"
+--- and default-fade preferences off) and a copy of every take, each with its start offset
+--- moved by the split at its own playrate and the same take active. Stretch markers are not
+--- split: a copy keeps the count (the actions refuse takes that have any).
+function M.split_item(state, item, position_s)
+  local item_end_s = item.position + item.length
+  if state.scenario.split_fails or position_s <= item.position or position_s >= item_end_s then
+    return nil
+  end
+  local right = new_handle(state, "MediaItem", { track = item.track, position = position_s,
+                           length = item_end_s - position_s, selected = item.selected,
+                           fadein = 0, fadeout = item.fadeout, takes = {} })
+  for i, take in ipairs(item.takes) do
+    local copy = {}
+    for key, value in pairs(take) do
+      if key ~= "__kind" and key ~= "__handle" then copy[key] = value end
+    end
+    copy.item = right
+    copy.startoffs = take.startoffs + (position_s - item.position) * take.playrate
+    right.takes[i] = new_handle(state, "MediaItem_Take", copy)
+    if take == item.active then right.active = right.takes[i] end
+  end
+  item.length, item.fadeout = position_s - item.position, 0
+  local items = item.track.items
+  for i, other in ipairs(items) do
+    if other == item then table.insert(items, i + 1, right) break end
+  end
+  return right
 end
 
 local function build_project(state, project)
@@ -102,6 +138,7 @@ function M.install(scenario)
   state.new_item = function(track) return make_item(state, track, {}) end
   state.new_take = function(item) return make_take(state, item, {}) end
   state.new_source = function(path) return M.make_source(state, { file = path }) end
+  state.split_item = function(item, position_s) return M.split_item(state, item, position_s) end
   state.opened_sources = {} -- every PCM_Source_CreateFromFile answer, to find leaked ones
   _G.reaper, _G.gfx = build_reaper(state)
   return state
@@ -182,6 +219,7 @@ local function project_report(state)
         if take == item.active then active = k end
       end
       items[i] = { handle = item.__handle, position = item.position, length = item.length,
+                   fadein = item.fadein, fadeout = item.fadeout, selected = item.selected,
                    takes = takes, active_take = active }
     end
     tracks[t] = { handle = track.__handle, name = track.name, items = items }

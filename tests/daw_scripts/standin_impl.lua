@@ -64,7 +64,8 @@ return function(state, io_helpers)
     end
   end
 
-  local ITEM_FIELDS = { D_POSITION = "position", D_LENGTH = "length" }
+  local ITEM_FIELDS = { D_POSITION = "position", D_LENGTH = "length", D_FADEINLEN = "fadein",
+                        D_FADEOUTLEN = "fadeout" }
   -- I_CHANMODE: 0 normal, 1 reverse stereo, 2 downmix, 3 left, 4 right (larger values pick
   -- other channels of multichannel sources); D_VOL: 1 = +0 dB, negative = polarity flipped;
   -- D_PAN: -1..1.
@@ -110,6 +111,10 @@ return function(state, io_helpers)
     item.takes[#item.takes + 1] = take
     item.active = item.active or take
     return take
+  end
+  impl["reaper.SplitMediaItem"] = function(item, position_s)
+    changes_project("SplitMediaItem")
+    return state.split_item(item, position_s)
   end
   impl["reaper.SetMediaItemTake_Source"] = function(take, source)
     changes_project("SetMediaItemTake_Source")

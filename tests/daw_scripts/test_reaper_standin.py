@@ -67,3 +67,57 @@ end)
     run = run_lua_script(body, tmp_path, {"project": project, "delete_items": {1: [[1, 1]]}})
     assert run.message_boxes[0]["msg"] == "false"
     assert run.tracks[0]["items"] == []
+
+
+SPLIT = """
+local item = reaper.GetSelectedMediaItem(0, 0) or error("no item")
+local take = reaper.GetActiveTake(item)
+reaper.Undo_BeginBlock2(0)
+local right = reaper.SplitMediaItem(item, 13.0)
+local outside = reaper.SplitMediaItem(item, 20.0)
+reaper.Undo_EndBlock2(0, "split", -1)
+reaper.ShowMessageBox(table.concat({
+  tostring(reaper.GetActiveTake(item) == take), tostring(outside),
+  tostring(reaper.ValidatePtr2(0, right, "MediaItem*")),
+  tostring(reaper.GetActiveTake(right) ~= take)}, " "), "t", 0)
+"""
+
+
+def test_split_media_item_keeps_the_left_part_and_returns_the_right_one(tmp_path: Path) -> None:
+    wav = str(write_wav(tmp_path / "a.wav", 20.0))
+    takes = [{"name": "one", "startoffs": 1.0, "playrate": 1.0, "source": {"file": wav}},
+             {"name": "two", "startoffs": 0.5, "playrate": 2.0, "vol": 0.5,
+              "source": {"file": wav}}]
+    project = {"tracks": [{"items": [
+        {"position": 10.0, "length": 5.0, "selected": True, "fadein": 0.25, "fadeout": 0.75,
+         "active": 2, "takes": takes},
+        {"position": 30.0, "length": 1.0, "takes": [{"source": {"file": wav}}]}]}]}
+    run = run_lua_script(SPLIT, tmp_path, {"project": project})
+    # The original handle is the left part, still playing its takes; a split outside the item
+    # fails (nil); the right part is a new, valid item with copies of the takes.
+    assert run.message_boxes[0]["msg"] == "true nil true true"
+    left, right, other = run.tracks[0]["items"]
+    assert (left["position"], left["length"]) == (10.0, 3.0)
+    assert (right["position"], right["length"]) == (13.0, 2.0)
+    assert other["position"] == 30.0  # the right part sits just after the left one
+    assert right["handle"] != left["handle"]
+    # Every take goes on in the right part, its offset moved by the split at its own rate.
+    assert [t["name"] for t in right["takes"]] == ["one", "two"]
+    assert [t["startoffs"] for t in right["takes"]] == [4.0, 6.5]
+    assert [t["startoffs"] for t in left["takes"]] == [1.0, 0.5]
+    assert right["takes"][1]["vol"] == 0.5
+    assert {t["handle"] for t in right["takes"]}.isdisjoint(t["handle"] for t in left["takes"])
+    assert left["active_take"] == right["active_take"] == 2
+    # The fade-in stays on the left, the fade-out goes right; the new edges get none.
+    assert (left["fadein"], left["fadeout"]) == (0.25, 0)
+    assert (right["fadein"], right["fadeout"]) == (0, 0.75)
+    assert right["selected"] is True
+
+
+def test_split_media_item_outside_an_undo_block_fails_the_run(tmp_path: Path) -> None:
+    wav = str(write_wav(tmp_path / "a.wav", 2.0))
+    project = {"tracks": [{"items": [{"length": 1.0, "selected": True,
+                                      "takes": [{"source": {"file": wav}}]}]}]}
+    with pytest.raises(AssertionError, match="SplitMediaItem changed the project outside"):
+        run_lua_script("reaper.SplitMediaItem(reaper.GetSelectedMediaItem(0, 0), 0.5)\n",
+                       tmp_path, {"project": project})
