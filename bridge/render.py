@@ -284,6 +284,10 @@ def edited_takes(
         if settings.match_loudness:
             take = take * audio_io.loudness_gain(take[:, start:end], reference[:, start:end])
         if settings.range_s is not None:
+            # The edit is kept under full scale before it is spliced in, so that the clipping
+            # guard (Renderer._finish) has no cause to turn the whole file down: around the
+            # range it stays the source's own samples, which a DAW splices against.
+            take = audio_io.prevent_clipping(take[:, start:end])[1] * take
             fade = audio_io.frames_for(audio_io.CROSSFADE_S, out_rate)
             take = audio_io.splice(reference, take, start, end, fade)
         takes.append(take.astype(np.float32))

@@ -354,3 +354,21 @@ def test_a_generated_take_keeps_its_reverb_tail_and_an_edit_its_length(
     (edited,) = renderer.render(edit(source, tmp_path, f"{FAST};preset=hall-edit", 0.0, 1.0),
                                 Recorder().hooks()).paths
     assert read(edited)[1].frames == 16000  # the region's length, tail cut
+
+
+def test_a_region_edit_that_would_clip_keeps_the_source_samples_around_it(
+    renderer: Renderer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An edit that peaks above full scale (here levelled 34 dB up): the guard turns the edited
+    range down alone, so a DAW can splice the file in without a level step around it."""
+    monkeypatch.setattr(audio_io, "loudness_gain", lambda *_: 50.0)
+    source_audio = 0.98 * tone(1.0, 48000, channels=1) / 0.3  # a sine just under full scale
+    source = write_audio(tmp_path / "loud.wav", source_audio, 48000)
+    options = f"{FAST};seed=2;range=0.25:0.75;bit_depth=32"
+    (path,) = renderer.render(edit(source, tmp_path, options, 0.0, 1.0), Recorder().hooks()).paths
+    out, _ = read(path)
+    region = audio_io.read_region(audio_io.probe(source), 0.0, 1.0).samples
+    peak = float(np.max(np.abs(out[:, 12000:36000])))  # the range
+    assert 0.5 < peak <= audio_io.PEAK_CEILING + 1e-6  # loud, turned down under full scale
+    assert np.array_equal(out[:, :12000], region[:, :12000])
+    assert np.array_equal(out[:, 36000:], region[:, 36000:])
