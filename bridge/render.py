@@ -172,10 +172,11 @@ class Renderer:
                 variations=settings.variations, progress=hooks.progress,
                 should_cancel=hooks.should_cancel, **settings.sampler,
             )
-        # 4. Back to the source's rate and channels, spliced and levelled against the source.
-        with timings.stage("resample"):
-            takes, out_rate = edited_takes(result, source, settings)
-        takes = self._finish(takes, out_rate, chain, timings)
+        # 4. Back to the source's rate and channels, levelled against the source, through the
+        #    effects, spliced into the source; then the clipping guard and the files.
+        with timings.stage("resample+effects"):
+            takes, out_rate = edited_takes(result, source, settings, chain)
+        takes = self._finish(takes, out_rate, None, timings)
         stem = output_stem("edit", settings.target_prompt, request.job_id)
         paths = self._write(takes, out_rate, settings, Path(request.out_dir), stem, hooks, timings)
         return RenderResult(paths, timings)
@@ -266,9 +267,12 @@ def generated_takes(result: Any, out_rate: int, channels: int) -> list[np.ndarra
 
 
 def edited_takes(
-    result: Any, source: Audio, settings: RenderSettings
+    result: Any, source: Audio, settings: RenderSettings,
+    chain: pedalboard.Pedalboard | None = None,
 ) -> tuple[list[np.ndarray], int]:
-    """Model output → `(channels, frames)` takes at the output rate, matching the source."""
+    """Model output → `(channels, frames)` takes at the output rate, matching the source. The
+    preset's effect `chain` runs on each edit before it is spliced in, so with a range the
+    effects colour the edited part alone and the source's samples around it stay as they are."""
     out_rate = settings.sample_rate_hz or source.sample_rate_hz
     reference = audio_io.resample(source.samples, source.sample_rate_hz, out_rate)
     channels = settings.channels or reference.shape[0]
@@ -283,6 +287,8 @@ def edited_takes(
         take = audio_io.to_channels(audio_io.fit_length(mono, reference.shape[1])[0], channels)
         if settings.match_loudness:
             take = take * audio_io.loudness_gain(take[:, start:end], reference[:, start:end])
+        if chain is not None:
+            take = apply_chain(chain, take, out_rate)
         if settings.range_s is not None:
             # The edit is kept under full scale before it is spliced in, so that the clipping
             # guard (Renderer._finish) has no cause to turn the whole file down: around the

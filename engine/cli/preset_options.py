@@ -145,8 +145,14 @@ def finish_edit(
         sample_rate_hz=output.sample_rate_hz, channels=None, range_s=range_s, sampler={},
         preset=preset,
     )
-    takes, rate = edited_takes(result, source, settings)
-    return Rendered(_finish(takes, rate, chain), rate, WAV_SUBTYPES[output.bit_depth])
+    from semanticaudio.bridge.protocol import ProtocolError
+
+    _note_lowered(chain, output.sample_rate_hz or source.sample_rate_hz)
+    try:  # the chain runs in there, on the edit before it is spliced in
+        takes, rate = edited_takes(result, source, settings, chain)
+    except ProtocolError as error:
+        raise ValueError(error.message) from None
+    return Rendered(_finish(takes, rate, None), rate, WAV_SUBTYPES[output.bit_depth])
 
 
 def _output(preset: Preset | None):
@@ -159,6 +165,13 @@ def _output(preset: Preset | None):
         match_loudness=DEFAULT_MATCH_LOUDNESS)
 
 
+def _note_lowered(chain: EffectChain | None, rate: int) -> None:
+    """Say on stderr which of the chain's frequencies run lower than written at `rate`."""
+    if chain is not None:
+        for setting in chain.lowered(rate):
+            print(f"note: effect chain: {setting.describe(rate)}", file=sys.stderr)
+
+
 def _finish(takes: list, rate: int, chain: EffectChain | None, tail_s: float = 0.0) -> list:
     """The effect chain (at the rate written, keeping up to `tail_s` of its tail) and the
     clipping guard on every take, as the daemon's ``Renderer._finish`` (whose chain step it
@@ -167,9 +180,7 @@ def _finish(takes: list, rate: int, chain: EffectChain | None, tail_s: float = 0
     from semanticaudio.bridge.protocol import ProtocolError
     from semanticaudio.bridge.render import apply_chain
 
-    if chain is not None:
-        for setting in chain.lowered(rate):
-            print(f"note: effect chain: {setting.describe(rate)}", file=sys.stderr)
+    _note_lowered(chain, rate)
     finished = []
     for take in takes:
         if chain is not None:

@@ -372,3 +372,20 @@ def test_a_region_edit_that_would_clip_keeps_the_source_samples_around_it(
     assert 0.5 < peak <= audio_io.PEAK_CEILING + 1e-6  # loud, turned down under full scale
     assert np.array_equal(out[:, :12000], region[:, :12000])
     assert np.array_equal(out[:, 36000:], region[:, 36000:])
+
+
+def test_an_edit_templates_effects_colour_the_edited_range_alone(
+    renderer: Renderer, tmp_path: Path
+) -> None:
+    """The chain runs on the edit before it is spliced in: around the range the file is the
+    source's own samples, inside it the reverb is heard."""
+    source = write_audio(tmp_path / "src.wav", tone(1.0, 48000, channels=2), 48000)
+    options = f"{FAST};seed=2;range=0.25:0.75;bit_depth=32;preset=hall-edit"
+    (path,) = renderer.render(edit(source, tmp_path, options, 0.0, 1.0), Recorder().hooks()).paths
+    out, _ = read(path)
+    region = audio_io.read_region(audio_io.probe(source), 0.0, 1.0).samples
+    assert np.array_equal(out[:, :12000], region[:, :12000])
+    assert np.array_equal(out[:, 36000:], region[:, 36000:])
+    plain = renderer.render(edit(source, tmp_path, f"{FAST};seed=2;range=0.25:0.75;bit_depth=32",
+                                 0.0, 1.0), Recorder().hooks()).paths[0]
+    assert not np.allclose(out[:, 13000:35000], read(plain)[0][:, 13000:35000], atol=1e-3)
