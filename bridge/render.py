@@ -8,6 +8,7 @@ old content back in. Outside `range=A:B` a region edit keeps the source's own sa
 
 from __future__ import annotations
 
+import math
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -293,7 +294,9 @@ def edited_takes(
             # The edit is kept under full scale before it is spliced in, so that the clipping
             # guard (Renderer._finish) has no cause to turn the whole file down: around the
             # range it stays the source's own samples, which a DAW splices against.
-            take = audio_io.prevent_clipping(take[:, start:end])[1] * take
+            peak = float(np.max(np.abs(take[:, start:end]), initial=0.0))
+            if 1.0 < peak < math.inf:  # NaN and inf are for the guard to refuse
+                take = take * (audio_io.PEAK_CEILING / peak)
             fade = audio_io.frames_for(audio_io.CROSSFADE_S, out_rate)
             take = audio_io.splice(reference, take, start, end, fade)
         takes.append(take.astype(np.float32))

@@ -389,3 +389,15 @@ def test_an_edit_templates_effects_colour_the_edited_range_alone(
     plain = renderer.render(edit(source, tmp_path, f"{FAST};seed=2;range=0.25:0.75;bit_depth=32",
                                  0.0, 1.0), Recorder().hooks()).paths[0]
     assert not np.allclose(out[:, 13000:35000], read(plain)[0][:, 13000:35000], atol=1e-3)
+
+
+def test_a_region_edit_that_comes_out_nan_is_an_engine_error(
+    renderer: Renderer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(audio_io, "loudness_gain", lambda *_: float("nan"))
+    source = write_audio(tmp_path / "src.wav", tone(1.0, 48000, channels=1), 48000)
+    with pytest.raises(ProtocolError) as caught:
+        renderer.render(edit(source, tmp_path, f"{FAST};range=0.25:0.75", 0.0, 1.0),
+                        Recorder().hooks())
+    assert caught.value.code is ErrorCode.ENGINE_ERROR and "NaN" in caught.value.message
+    assert [p.name for p in tmp_path.iterdir()] == ["src.wav"]
