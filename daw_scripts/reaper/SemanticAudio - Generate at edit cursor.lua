@@ -29,8 +29,8 @@
 --   - *Edit selected items*: each item's audible audio goes to the engine with a source and a
 --     target prompt (or a preset); a time selection inside an item edits only that part. The
 --     result is a new active take named after the target prompt; the original take stays.
---     An item over 30 s (the engine's limit) needs a time selection of at most 30 s in it:
---     30 s around it are sent, and the item is split so the edit lands there alone.
+--     An item over 30 s (the engine's limit) needs a time selection of at most 29.5 s in
+--     it: 30 s around it are sent, and the item is split so the edit lands there alone.
 --   - *Edit with preset*: the same, with a preset picked from the engine's list.
 --   - *Engine status* and *Settings* (engine host and port, sa-client path).
 --

@@ -211,6 +211,12 @@ return function(SA)
   --- Failures that every further job would repeat: the client or the engine is not there.
   SA.UNREACHABLE = { client_not_found = true, no_engine = true, network = true, no_answer = true }
 
+  --- Whether a failed job says the engine cannot be reached: an UNREACHABLE code, or
+  --- sa-client's `timeout` for a job that never reported progress (the engine did not answer).
+  local function unreachable(result, progressed)
+    return SA.UNREACHABLE[result.code] == true or (result.code == "timeout" and not progressed)
+  end
+
   local function run_edits(settings, spans, skipped, request)
     local tasks = {}
     for i, span in ipairs(spans) do
@@ -219,7 +225,7 @@ return function(SA)
     end
     SA.run_tasks({
       title = "SemanticAudio: editing", settings = settings, tasks = tasks,
-      stop_on_failure = function(result) return SA.UNREACHABLE[result.code] == true end,
+      stop_on_failure = unreachable,
       on_finish = function(outcomes, cancelled)
         if cancelled then return report_cancelled(outcomes) end
         local lines = apply_edits(spans, outcomes, request)

@@ -82,6 +82,10 @@ return function(SA)
   SA.SPAN_TOLERANCE_S = 1e-4 -- the engine's result may be this much shorter than the span
   SA.MAX_EDIT_S = 30.0 -- the longest audio the engine edits (engine/limits.py MAX_DURATION_S)
   SA.SPLIT_MARGIN_S = 0.25 -- a window edit splits this far inside the window (window_placement)
+  -- The engine splices a region edit into the source with a crossfade this long, centred on
+  -- each side of the range (engine/regions.py CROSSFADE_S): outside [A - SPLICE_S / 2,
+  -- B + SPLICE_S / 2] the edited file is the source, so a split must lie there to join unseen.
+  SA.SPLICE_S = 0.02
 
   --- A region edit inside `span` when the time selection [sel_start_s, sel_end_s) covers part,
   --- but not all, of the item. Returns { start_s, end_s } in source seconds from the span's
@@ -99,32 +103,46 @@ return function(SA)
              end_s = (to_s - span.position_s) * span.playrate }
   end
 
+  --- The source seconds a window edit keeps on each side of `region` (source seconds from the
+  --- start of `span`) for its splits: SA.SPLIT_MARGIN_S of item time, or what the item has
+  --- there when that is less (then the window reaches the item's edge and needs no split).
+  local function split_room(span, region)
+    local margin_s = SA.SPLIT_MARGIN_S * span.playrate
+    return math.min(margin_s, region.start_s), math.min(margin_s, span.length_s - region.end_s)
+  end
+
   --- Where a window of SA.MAX_EDIT_S source seconds around `region` starts, in seconds from
-  --- the start of a span `span_length_s` long: the region with as much context on both sides
-  --- as fits, centred on it, moved inwards where it would pass the span's start or end.
-  local function window_offset(region, span_length_s)
-    local context_s = SA.MAX_EDIT_S - (region.end_s - region.start_s)
-    local offset_s = region.start_s - context_s / 2
-    return math.max(0, math.min(offset_s, span_length_s - SA.MAX_EDIT_S))
+  --- the start of `span`: the region and its split room (split_room), with the rest of the
+  --- window shared out on both sides, moved inwards where it would pass the span's start or
+  --- end. The region and its room must fit in the window (SA.plan_edit checks).
+  local function window_offset(span, region)
+    local room_left_s, room_right_s = split_room(span, region)
+    local spare_s = SA.MAX_EDIT_S - (region.end_s - region.start_s) - room_left_s - room_right_s
+    local offset_s = region.start_s - room_left_s - spare_s / 2
+    return math.max(0, math.min(offset_s, span.length_s - SA.MAX_EDIT_S))
   end
 
-  --- Why an item that plays more than SA.MAX_EDIT_S cannot be sent whole.
+  --- Why an item that plays more than SA.MAX_EDIT_S cannot be sent whole, and how long a
+  --- time selection in its middle may be (item seconds; split_room on both sides).
   local function too_long(span)
+    local most_s = SA.MAX_EDIT_S / span.playrate - 2 * SA.SPLIT_MARGIN_S
     return ("it plays %.3f s of audio and the engine edits at most %g s at a time; make a " ..
-      "time selection of at most %g s inside it to edit that part (the rest of the item " ..
+      "time selection of at most %.3f s inside it to edit that part (the rest of the item " ..
       "stays as it is), or split the item, and try again"):format(span.length_s,
-      SA.MAX_EDIT_S, SA.MAX_EDIT_S)
+      SA.MAX_EDIT_S, most_s)
   end
 
-  --- Why the part of a long item inside the time selection is too long to edit.
-  local function selection_too_long(span, selected_s)
+  --- Why the part of a long item inside the time selection is too long to edit: with the
+  --- split room on both sides it would not fit in the most the engine edits at once.
+  local function selection_too_long(span, selected_s, most_s)
     local at_rate = span.playrate == 1 and "" or
                     (" (%.3f s of item at playrate %g)"):format(selected_s / span.playrate,
                                                                span.playrate)
     return ("the time selection covers %.3f s of its audio%s and the engine edits at most " ..
-      "%g s at a time; shorten the time selection to at most %.3f s of this item (edit a " ..
-      "longer stretch in several parts) and try again"):format(selected_s, at_rate,
-      SA.MAX_EDIT_S, SA.MAX_EDIT_S / span.playrate)
+      "%g s at a time, %g s of item kept on each side of the selection where the item goes " ..
+      "on (the edit joins the item there); shorten the time selection to at most %.3f s of " ..
+      "this item (edit a longer stretch in several parts) and try again"):format(selected_s,
+      at_rate, SA.MAX_EDIT_S, SA.SPLIT_MARGIN_S, most_s / span.playrate)
   end
 
   --- Decide what of `span` is sent, given the time selection [sel_start_s, sel_end_s), and
@@ -134,8 +152,8 @@ return function(SA)
   --- An item that plays at most SA.MAX_EDIT_S is sent whole, as it plays. A longer one sends
   --- only a window of SA.MAX_EDIT_S that holds the selection (span.windowed); its result goes
   --- back into that part of the item alone (SA.edit_placement). Returns the span, or nil and
-  --- why it cannot be edited: a longer item without a selection inside it, or with more
-  --- than SA.MAX_EDIT_S of it selected.
+  --- why it cannot be edited: a longer item without a selection inside it, or with more of
+  --- it selected than fits in SA.MAX_EDIT_S with the split room on both sides (split_room).
   function SA.plan_edit(span, sel_start_s, sel_end_s)
     local region = SA.region_in_span(span, sel_start_s, sel_end_s)
     if span.length_s <= SA.MAX_EDIT_S then
@@ -145,8 +163,12 @@ return function(SA)
     end
     if not region then return nil, too_long(span) end
     local selected_s = region.end_s - region.start_s
-    if selected_s > SA.MAX_EDIT_S then return nil, selection_too_long(span, selected_s) end
-    local offset_s = window_offset(region, span.length_s)
+    local room_left_s, room_right_s = split_room(span, region)
+    local most_s = SA.MAX_EDIT_S - room_left_s - room_right_s
+    if selected_s > most_s + SA.EPSILON_S then
+      return nil, selection_too_long(span, selected_s, most_s)
+    end
+    local offset_s = window_offset(span, region)
     span.windowed = true
     span.sent = { start_s = span.start_s + offset_s, length_s = SA.MAX_EDIT_S }
     span.region = { start_s = math.max(0, region.start_s - offset_s),
@@ -167,23 +189,25 @@ return function(SA)
 
   --- Where the result of a window edit goes: into the part of the item that plays the window,
   --- split off where the item goes on past the window's edges (project seconds split_left_at,
-  --- split_right_at). The splits lie SA.SPLIT_MARGIN_S of item time inside the window where
-  --- the selection leaves that much context: there the edited file holds the source's own
-  --- samples, so the parts join without a seam even when REAPER's split preferences overlap
-  --- and crossfade them, and the middle part never plays past the end of the edited file.
+  --- split_right_at). The splits lie SA.SPLIT_MARGIN_S of item time inside the window, and
+  --- at least SA.SPLICE_S / 2 outside the edited range (closer to the window's edge when the
+  --- playrate went up during the job): there the edited file holds the source's own samples,
+  --- so the parts join without a seam even when REAPER's split preferences overlap and
+  --- crossfade them, and the middle part never plays past the end of the edited file.
   --- Returns nil when the item no longer plays any of what was edited.
   local function window_placement(span, now)
     local tolerance_s = SA.SPAN_TOLERANCE_S
     local margin_s = SA.SPLIT_MARGIN_S * now.playrate -- source seconds
+    local outside_s = SA.SPLICE_S / 2
     local sent_end_s = span.sent.start_s + span.sent.length_s
     local now_end_s = now.start_s + now.length_s
     local split_left = now.start_s < span.sent.start_s - tolerance_s
     local split_right = now_end_s > sent_end_s + tolerance_s
-    local from_s = split_left and span.sent.start_s + math.min(margin_s, span.region.start_s)
-                   or now.start_s
-    local to_s = split_right and span.sent.start_s + math.max(span.region.end_s,
-                                                              span.sent.length_s - margin_s)
-                 or now_end_s
+    local left_s = math.max(0, math.min(margin_s, span.region.start_s - outside_s))
+    local right_s = math.min(span.sent.length_s, math.max(span.sent.length_s - margin_s,
+                                                          span.region.end_s + outside_s))
+    local from_s = split_left and span.sent.start_s + left_s or now.start_s
+    local to_s = split_right and span.sent.start_s + right_s or now_end_s
     if to_s - from_s <= tolerance_s then return nil end
     local function project_s(source_s)
       return now.position_s + (source_s - now.start_s) / now.playrate

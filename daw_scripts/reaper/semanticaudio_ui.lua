@@ -151,14 +151,16 @@ return function(SA)
     cleanup(run.job)
     run.job, run.index = nil, run.index + 1
     local rule = run.stop_on_failure
-    local stop = rule and not look.result.ok and (rule == true or rule(look.result))
+    local stop = rule and not look.result.ok and
+                 (rule == true or rule(look.result, run.progress ~= nil))
     return stop or run.cancelled or run.index > #run.tasks
   end
 
   --- Run `spec.tasks` ({ label, command, args, timeout_s? } each) one after another in the
   --- background, with a progress window, then call spec.on_finish(outcomes, cancelled).
   --- spec.stop_on_failure: skip the remaining tasks once one fails (true), or once one fails
-  --- in a way that function(result) says should stop the run.
+  --- in a way that function(result, progressed) says should stop the run (progressed: the job
+  --- reported progress, so the engine had taken it).
   --- outcomes[i] is the result table of task i (see SA.poll_job), nil for tasks never run.
   function SA.run_tasks(spec)
     local run = { tasks = spec.tasks, settings = spec.settings, on_finish = spec.on_finish,

@@ -433,3 +433,35 @@ def test_an_empty_item_is_skipped_and_named_by_track_and_position(tmp_path: Path
     (box,) = run.message_boxes
     assert box["msg"] == "Item on track 1 at 0:02.000 was skipped: it has no active take."
     assert len(run.tracks[0]["items"][1]["takes"]) == 2
+
+
+SILENT = "sa-engine at 127.0.0.1:9000 did not answer within 10 s"  # bridge/client.py _give_up
+
+
+def test_a_silent_engine_stops_the_edit_after_the_first_item(tmp_path: Path) -> None:
+    """sa-client's `timeout` before the engine accepted the job: the engine is not there (or not
+    at that address); every further item would wait its own 10 s for the same message."""
+    source_file = str(write_wav(tmp_path / "source file.wav", 6.0))
+    items = [item({"file": source_file}, position=float(5 * k)) for k in range(3)]
+    run = run_action("edit", {
+        "project": {"tracks": [{"items": items}]}, "inputs": [["", TARGET, ""]],
+        "simulate": {"edit": [{"result": {"ok": False, "code": "timeout", "message": SILENT}}]},
+    }, tmp_path)
+    assert len(run.processes) == 1
+    (box,) = run.message_boxes
+    assert box["msg"].count(SILENT) == 1
+    assert "The 2 other items were not sent." in box["msg"]
+
+
+def test_a_job_that_ran_out_of_time_does_not_stop_the_others(tmp_path: Path) -> None:
+    """A `timeout` after the engine reported progress: that job was slow, the engine is there."""
+    source_file = str(write_wav(tmp_path / "source file.wav", 6.0))
+    items = [item({"file": source_file}, position=float(5 * k)) for k in range(3)]
+    late = {"progress": [[0.5, "edit"]], "result": {
+        "ok": False, "code": "timeout",
+        "message": "the job did not finish in time (--timeout); it was cancelled"}}
+    run = run_action("edit", {
+        "project": {"tracks": [{"items": items}]}, "inputs": [["", TARGET, ""]],
+        "simulate": {"edit": [late]},
+    }, tmp_path)
+    assert len(run.processes) == 3

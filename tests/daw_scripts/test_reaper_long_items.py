@@ -84,8 +84,8 @@ def assert_lines_up(items: list[dict], window_start_s: float) -> None:
     ((65.0, 69.0), 32.0, (25.0, 29.0), [10.0, 40.0 + MARGIN_S, 70.0]),
     # reaching past the item's end: the selection is clipped to the item
     ((60.0, 80.0), 32.0, (20.0, 30.0), [10.0, 40.0 + MARGIN_S, 70.0]),
-    # 30 s selected: no context, the window is the selection and the splits lie on its edges
-    ((25.0, 55.0), 17.0, (0.0, 30.0), [10.0, 25.0, 55.0, 70.0]),
+    # 29.5 s selected: the window holds just the selection and the room for its splits
+    ((25.25, 54.75), 17.0, (0.25, 29.75), [10.0, 25.24, 54.76, 70.0]),
 ])
 def test_a_long_item_sends_a_window_around_the_selection_and_splits_there(
     selection: tuple[float, float], start_s: float, region: tuple[float, float],
@@ -154,11 +154,12 @@ def test_a_playrate_other_than_1_measures_the_window_in_source_seconds(tmp_path:
 
 @pytest.mark.parametrize(("selection", "playrate", "words"), [
     ((15.0, 50.0), 1.0, ["the time selection covers 35.000 s of its audio",
-                         "shorten the time selection to at most 30.000 s"]),
+                         "0.25 s of item kept on each side of the selection",
+                         "shorten the time selection to at most 29.500 s"]),
     ((15.0, 35.0), 2.0, ["the time selection covers 40.000 s of its audio (20.000 s of item "
-                         "at playrate 2)", "shorten the time selection to at most 15.000 s"]),
+                         "at playrate 2)", "shorten the time selection to at most 14.500 s"]),
     ((0.0, 0.0), 1.0, ["it plays 60.000 s of audio and the engine edits at most 30 s",
-                       "make a time selection of at most 30 s inside it"]),
+                       "make a time selection of at most 29.500 s inside it"]),
     ((0.0, 80.0), 1.0, ["it plays 60.000 s of audio"]),  # the whole item is selected
 ])
 def test_a_long_item_without_a_short_enough_selection_is_refused_before_asking(
@@ -284,3 +285,83 @@ def test_a_split_reaper_refuses_adds_no_take_and_keeps_the_file(tmp_path: Path) 
     assert "REAPER did not split the item at 0:52.250" in box["msg"]
     assert str(tmp_path / "edited.wav") in box["msg"]
     assert [u["kind"] for u in run.undo] == ["begin", "end"]
+
+
+# ------------------------------------------- the splits lie where the edit is the source
+# engine/regions.py splices the edit in with a CROSSFADE_S (20 ms) crossfade centred on each side
+# of the range (none on a side at the window's own edge): outside [A - 10 ms, B + 10 ms] the
+# edited file is the source. A split must lie there, or the parts jump from the source to a
+# half-edited (or fully edited) sample: a click.
+SPLICE_S = 0.02  # engine/regions.py CROSSFADE_S (test_the_splice_width_is_the_engines)
+
+
+def assert_splits_outside_the_splice(run: ActionRun, playrate: float = 1.0) -> None:
+    """Every split of the item (the item plays source second 2 at project time 10 at
+    `playrate`) lies outside the range's splice, seen from the window that was sent."""
+    start_s, _, (range_a, range_b) = sent(run)
+    items = run.tracks[0]["items"]
+    (middle,) = [i for i in items if len(i["takes"]) == 2]
+    at = items.index(middle)
+    def window_second(time_s: float) -> float:
+        return 2.0 + (time_s - 10.0) * playrate - start_s
+    if at > 0:  # a split on the left: before the splice, never at an open window edge
+        assert range_a > 0
+        assert window_second(middle["position"]) <= range_a - SPLICE_S / 2 + 1e-9
+    if at < len(items) - 1:
+        assert range_b < MAX_EDIT_S
+        assert window_second(middle["position"] + middle["length"]) >= \
+            range_b + SPLICE_S / 2 - 1e-9
+
+
+@pytest.mark.parametrize(("selection", "most_s"), [
+    ((25.0, 55.0), 29.5), ((25.1, 54.9), 29.5), ((26.0, 55.7), 29.5),
+    ((10.1, 39.85), 29.65),  # 0.1 s before it in the item: that is all the left side needs
+    ((40.1, 69.9), 29.65),   # 0.1 s after it
+])
+def test_a_selection_that_leaves_no_room_for_the_splits_is_refused(
+    selection: tuple[float, float], most_s: float, tmp_path: Path,
+) -> None:
+    # 0.25 s on each side where the item goes on (or what it has there, if less): at most
+    # 29.5 s of selection in its middle.
+    project, _ = long_item_project(tmp_path, selection)
+    run = run_action("edit", {"project": project}, tmp_path)
+    assert run.processes == []
+    (box,) = run.message_boxes
+    assert f"shorten the time selection to at most {most_s:.3f} s of this item" in box["msg"]
+
+
+@pytest.mark.parametrize(("selection", "start_s"), [
+    ((25.25, 54.75), 17.0),  # 29.5 s: just the room for both splits
+    ((25.3, 54.7), 17.0),    # 29.4 s: the rest of the room shared out
+    ((10.1, 39.65), 2.0),    # near the start: the window from the item's start, one split
+    ((40.35, 69.9), 32.0),   # near the end: the window to the item's end, one split
+])
+def test_the_splits_lie_outside_the_engines_splice(
+    selection: tuple[float, float], start_s: float, tmp_path: Path,
+) -> None:
+    project, _ = long_item_project(tmp_path, selection)
+    run = run_edit(tmp_path, project)
+    assert sent(run)[:2] == (pytest.approx(start_s), MAX_EDIT_S)
+    assert run.message_boxes == []
+    assert_splits_outside_the_splice(run)
+    assert_lines_up(run.tracks[0]["items"], start_s)
+
+
+def test_a_playrate_raised_during_the_job_keeps_the_splits_outside_the_splice(
+    tmp_path: Path,
+) -> None:
+    # 29.5 s selected at playrate 1: 0.25 s of room either side. The user then doubles the
+    # playrate (0.25 s of item time is now 0.5 s of source, more than the room).
+    project, _ = long_item_project(tmp_path, (25.25, 54.75))
+    change = {"track": 1, "item": 1, "set_item": {"length": 30.0}, "set_take": {"playrate": 2.0}}
+    run = run_edit(tmp_path, project, change_items={3: [change]})
+    assert run.message_boxes == []
+    assert_splits_outside_the_splice(run, playrate=2.0)
+
+
+def test_the_splice_width_is_the_engines(tmp_path: Path) -> None:
+    from semanticaudio.engine import regions
+
+    from .test_reaper_scripts import run_lua
+
+    assert float(run_lua("io.write(SA.SPLICE_S)", tmp_path)) == regions.CROSSFADE_S == SPLICE_S
