@@ -135,7 +135,7 @@ def load_checkpoint(folder: str | Path, device: str | torch.device = "cpu") -> C
         before = _identity(folder)
         try:
             checkpoint = _load(folder, device)
-        except (CheckpointError, OSError):
+        except Exception:  # a mix of two folders fails in any loader's words (torch's too)
             if attempt == LOAD_TRIES or _identity(folder) == before:
                 raise
             continue
@@ -144,13 +144,15 @@ def load_checkpoint(folder: str | Path, device: str | torch.device = "cpu") -> C
     raise CheckpointError(f"{folder} was replaced {LOAD_TRIES} times while it was read; try again")
 
 
-def _identity(folder: Path) -> tuple[int, int] | None:
-    """Which folder stands at ``folder`` now: a replaced one is another inode."""
+def _identity(folder: Path) -> tuple[int, int, int] | None:
+    """Which folder stands at ``folder`` now: a replaced one is another inode, or the same inode
+    number made again later (ext4 hands a freed inode to the next folder: two replacements during
+    one load can bring the first one's number back), hence the change time too."""
     try:
         info = folder.stat()
     except OSError:
         return None
-    return info.st_dev, info.st_ino
+    return info.st_dev, info.st_ino, info.st_ctime_ns
 
 
 def _load(folder: Path, device: str | torch.device) -> Checkpoint:

@@ -123,7 +123,7 @@ def _locate(
         raise MissingWeightsError(path_or_id, names, [where],
                                   hint or download_hint(path_or_id, names))
     if looks_like_hub_id(path_or_id):
-        snapshot = _cached_snapshot(path_or_id)
+        snapshot = cached_snapshot(path_or_id)
         if snapshot is not None:
             return snapshot, [str(snapshot)]
         searched = [f"{local.resolve()} (no such folder)", str(_repo_cache_folder(path_or_id))]
@@ -156,7 +156,7 @@ def _repo_cache_folder(hub_id: str) -> Path:
     return hub_cache_dir() / ("models--" + repo_id.replace("/", "--"))
 
 
-def _cached_snapshot(hub_id: str) -> Path | None:
+def cached_snapshot(hub_id: str) -> Path | None:
     """The cached snapshot folder of ``org/name[@revision]`` (default: main), or None.
 
     Never downloads: ``local_files_only`` reads only the cache's refs and snapshots.

@@ -20,7 +20,7 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-from semanticaudio.engine.components.hub import looks_like_hub_id
+from semanticaudio.engine.components.hub import cached_snapshot, looks_like_hub_id
 from torch import nn
 
 ROLES = ("codec", "semantic_encoder", "text_global", "text_tokens")
@@ -72,12 +72,19 @@ def load_component(role: str, spec: dict[str, Any], checkpoint_dir: Path | None)
 
 def _source(path: str, checkpoint_dir: Path | None) -> str:
     """What ``from_pretrained`` gets for ``path``: the folder inside the checkpoint when it is
-    there or when ``path`` can only be a relative folder; an absolute folder or a hub id as is."""
+    there or when ``path`` can only be a relative folder; an absolute folder or a hub id as is.
+
+    ``org/name`` is both a hub id and a relative folder, and ``from_pretrained`` looks for the
+    folder first: where the working folder holds one of that name, the hub id goes to its cached
+    snapshot directly (or, uncached, to the missing folder inside the checkpoint)."""
     if checkpoint_dir is None:
         return path
     inside = checkpoint_dir / path
     if inside.exists() or not (Path(path).expanduser().is_absolute() or looks_like_hub_id(path)):
         return str(inside)
+    if looks_like_hub_id(path) and Path(path).exists():  # relative: in the working folder
+        snapshot = cached_snapshot(path)
+        return str(inside if snapshot is None else snapshot)
     return path
 
 

@@ -78,7 +78,8 @@ def replace_folder_atomic(
         write(new)
         # safetensors' writer (ours and transformers') leaves 0600; the files get the umask's
         # modes, which mkdir gave the hidden folder, so that another user's daemon can read them
-        _settle_tree(new, folder_mode=new.stat().st_mode & 0o777)
+        # (and its folders the set-group-id bit a group-shared parent passes on, as mkdir does)
+        _settle_tree(new, folder_mode=new.stat().st_mode & 0o7777)
         # (before the kept entries come in: those are on disk already, with their own modes)
         if existed and keep is not None:
             for entry in sorted(folder.iterdir()):
@@ -147,7 +148,7 @@ def _make_hidden_folder(folder: Path, tag: str) -> Path:
 
 def _settle_tree(root: Path, folder_mode: int) -> None:
     """Give every folder under ``root`` ``folder_mode`` and every file the same without execute
-    bits, and flush them to disk (folders last, so their entries are named)."""
+    or special bits, and flush them to disk (folders last, so their entries are named)."""
     for path, _, files in os.walk(root, topdown=False):
         for name in files:
             (Path(path) / name).chmod(folder_mode & 0o666)

@@ -149,6 +149,14 @@ def _check_same_cache(folder: Path, header: CacheHeader) -> None:
                               "sample_rate_hz")
             if getattr(existing, name) != getattr(header, name)
         ]
+        if differing == ["component_digests"] and not existing.component_digests:
+            raise CacheError(
+                f"{folder} holds a cache made before caches recorded the digests of their "
+                "components' files, so nothing tells whether its shards were made with the "
+                "weights now behind those paths and it cannot be resumed or extended; make it "
+                "again in a new --out folder (or delete it; training on it as it is still works "
+                "if it is complete)"
+            )
         raise CacheError(
             f"{folder} holds a cache made with different settings ({', '.join(differing)}); "
             "use a new --out folder, or repeat the original command to resume that cache"

@@ -240,3 +240,54 @@ def test_every_file_of_a_saved_checkpoint_gets_the_users_umask(tmp_path):
     assert any(p.name == "model.safetensors" for p in files)
     assert {p.relative_to(tmp_path): oct(p.stat().st_mode & 0o777) for p in files
             if p.stat().st_mode & 0o777 != 0o644} == {}
+
+
+def test_a_component_replaced_midway_is_read_again_not_refused(saved, monkeypatch):
+    """The codec's config.json read from the old folder, its weights from the new one (another
+    size) must not surface as a torch size mismatch: the folder changed, so it is read again."""
+    import semanticaudio.engine.components.dacvae as dacvae
+    from semanticaudio.engine.components.dacvae import DacVae
+
+    _, folder = saved
+    replacement = build_tiny_checkpoint(seed=1)
+    replacement.components.codec = DacVae.build_tiny(seed=1, decoder_dim=192)
+    replacement.config = dataclasses.replace(replacement.config, name="replacement")
+    real_load = dacvae.load_safetensors
+
+    def replaced_midway(path):  # after the codec's config.json, before its weights
+        if not getattr(replaced_midway, "done", False):
+            replaced_midway.done = True
+            save_checkpoint(folder, replacement)
+        return real_load(path)
+
+    monkeypatch.setattr(dacvae, "load_safetensors", replaced_midway)
+    loaded = load_checkpoint(folder)
+    assert loaded.config.name == "replacement"
+    assert loaded.components.codec.config.decoder_dim == 192
+
+
+def test_a_checkpoint_replaced_twice_while_it_loads_is_read_again(saved, monkeypatch):
+    """The second replacement's folder may get the first old folder's inode back (ext4 reuses
+    a freed inode at once): the folder's identity must still tell it apart."""
+    import semanticaudio.engine.checkpoint as module
+
+    _, folder = saved
+    replacements = []
+    for seed in (1, 2):
+        replacement = build_tiny_checkpoint(seed=seed)
+        replacement.config = dataclasses.replace(replacement.config, name=f"replacement {seed}")
+        replacements.append(replacement)
+    real_load_weights = module.load_weights
+
+    def replaced_twice(model, path):  # after config.json was read, before the weights
+        if not getattr(replaced_twice, "done", False):
+            replaced_twice.done = True
+            for replacement in replacements:
+                save_checkpoint(folder, replacement)
+        real_load_weights(model, path)
+
+    monkeypatch.setattr(module, "load_weights", replaced_twice)
+    loaded = load_checkpoint(folder)
+    assert loaded.config.name == "replacement 2"  # not the first config with the last weights
+    expected = replacements[1].model.state_dict()
+    assert all(torch.equal(t, expected[k]) for k, t in loaded.model.state_dict().items())

@@ -111,3 +111,18 @@ def test_pickle_only_transformers_repository_gets_a_conversion_recipe(offline_hu
     assert "found only pickled weights (pytorch_model.bin)" in message
     assert "ClapTextModelWithProjection.from_pretrained('laion/clap-htsat-unfused')" in message
     assert "laion/clap-htsat-unfused@refs/pr/<n>" in message
+
+
+def test_a_checkpoints_hub_id_loads_from_the_cache_beside_a_folder_of_that_name(
+    offline_hub, tmp_path, monkeypatch
+):
+    """A checkpoint's "acme/tiny-codec" is its hub id, not the acme/tiny-codec folder the caller
+    happens to stand beside."""
+    from semanticaudio.engine.components.registry import load_component
+
+    DacVae.build_tiny(seed=0).save_pretrained(tmp_path / "saved")
+    _cache_snapshot(offline_hub, "acme/tiny-codec", tmp_path / "saved")
+    DacVae.build_tiny(seed=1, decoder_dim=192).save_pretrained(tmp_path / "cwd/acme/tiny-codec")
+    monkeypatch.chdir(tmp_path / "cwd")
+    spec = {"kind": "dacvae", "path": "acme/tiny-codec"}
+    assert load_component("codec", spec, tmp_path / "checkpoint").config.decoder_dim == 96

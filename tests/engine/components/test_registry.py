@@ -18,6 +18,20 @@ def test_a_relative_path_missing_from_the_checkpoint_is_not_read_from_the_workin
     assert caught.value.searched == (f"{checkpoint / 'codec'} (no such folder)",)
 
 
+def test_a_two_part_relative_path_is_not_read_from_the_working_folder(tmp_path, monkeypatch):
+    """"parts/codec" also reads as a hub id; missing from the checkpoint, it must not become
+    whatever parts/codec folder the caller stands beside."""
+    checkpoint, elsewhere = tmp_path / "checkpoint", tmp_path / "elsewhere"
+    checkpoint.mkdir()
+    DacVae.build_tiny(seed=0).save_pretrained(elsewhere / "parts" / "codec")
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty_hub_cache"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(MissingWeightsError) as caught:
+        load_component("codec", {"kind": "dacvae", "path": "parts/codec"}, checkpoint)
+    assert caught.value.searched == (f"{checkpoint / 'parts' / 'codec'} (no such folder)",)
+
+
 def test_an_absolute_folder_outside_the_checkpoint_still_loads(tmp_path):
     DacVae.build_tiny(seed=0).save_pretrained(tmp_path / "shared_codec")
     spec = {"kind": "dacvae", "path": str(tmp_path / "shared_codec")}

@@ -172,3 +172,19 @@ def test_a_missing_or_foreign_shard_is_named_when_the_cache_opens(straight_cache
     shutil.copy(out / "shard_00000.safetensors", second)  # 4 clips where the index says 3
     with pytest.raises(CacheError, match=r"shard_00001.safetensors does not belong"):
         FeatureCache(out)
+
+
+def test_a_cache_from_before_component_digests_is_not_sent_round_in_circles(corpus, tmp_path,
+                                                                              tiny_checkpoint_dir):
+    """"Repeat the original command to resume" is what the user just did: a cache made before
+    caches kept digests cannot be resumed, and the error must say so."""
+    out = tmp_path / "cache"
+    build_cache(corpus, tiny_checkpoint_dir, out, max_new_shards=1)
+    document = json.loads((out / "index.json").read_text())
+    document["header"]["component_digests"] = {}  # as an index written before digests
+    (out / "index.json").write_text(json.dumps(document))
+    with pytest.raises(CacheError) as caught:
+        build_cache(corpus, tiny_checkpoint_dir, out)
+    message = str(caught.value)
+    assert "repeat the original command" not in message
+    assert "before" in message and "new --out folder" in message
