@@ -20,6 +20,9 @@ READ_SUFFIXES = (".wav", ".aif", ".aiff", ".flac", ".mp3", ".ogg")
 PEAK_CEILING = 10 ** (-0.1 / 20)  # −0.1 dBFS: where an output that would clip is scaled to
 MAX_MATCH_GAIN_DB = 20.0  # loudness matching never boosts or cuts by more than this
 CROSSFADE_S = 0.010  # splice fades at the edges of a region edit (10 ms, inaudible as a click)
+# pedalboard's file_dtype → 2**(bits - 1), the integer that stands for full scale (8-bit WAV is
+# unsigned on disk; pedalboard reports it as int8)
+INTEGER_FULL_SCALE = {"int8": 2**7, "int16": 2**15, "int24": 2**23}
 
 
 class AudioError(ValueError):
@@ -87,14 +90,28 @@ def read_region(info: AudioInfo, start_s: float, length_s: float) -> Audio:
     try:
         with AudioFile(str(info.path)) as f:
             f.seek(min(start, f.frames))
-            samples = f.read(num_frames)
+            samples = _as_daws_read(np.asarray(f.read(num_frames), np.float32), f.file_dtype)
     except (ValueError, RuntimeError, OSError) as exc:
         raise AudioError("audio", f"{info.path} could not be decoded ({exc})") from None
-    samples = np.asarray(samples, dtype=np.float32)
     if samples.shape[1] < num_frames:
         pad = np.zeros((samples.shape[0], num_frames - samples.shape[1]), np.float32)
         samples = np.concatenate([samples, pad], axis=1)
     return Audio(samples, info.sample_rate_hz)
+
+
+def _as_daws_read(samples: np.ndarray, file_dtype: str) -> np.ndarray:
+    """`(channels, frames)` integer samples as DAWs and soundfile read them: k / 2**(bits - 1).
+
+    pedalboard divides by 2**(bits - 1) - 1 instead, so a 16-bit file would come back 0.0003 dB
+    louder, no sample its own, and -32768 as -1.00003: a peak over full scale that the clipping
+    guard answers by turning the whole edit down. Rounding to pedalboard's integer grid and
+    dividing again gives the exact value (checked for every 8-, 16- and 24-bit sample)."""
+    full_scale = INTEGER_FULL_SCALE.get(file_dtype)
+    if full_scale is None:  # float files, MP3, OGG; 32-bit integers read alike in float32
+        return samples
+    for channel in samples:  # in place, a channel at a time: float64 for one channel only
+        channel[:] = np.round(channel.astype(np.float64) * (full_scale - 1)) / full_scale
+    return samples
 
 
 def mixdown(samples: np.ndarray) -> np.ndarray:

@@ -108,8 +108,9 @@ class Renderer:
 
     def _check_generate(self, request: GenerateRequest, settings: RenderSettings) -> None:
         rate = settings.sample_rate_hz or int(self.pipeline.sample_rate_hz)
+        has_chain = settings.preset is not None and bool(settings.preset.effects)
         validation.check_output_size(request.duration_s, rate, settings.channels or 1,
-                                     settings.variations)
+                                     settings.variations, MAX_TAIL_S if has_chain else 0.0)
 
     def _check_edit(self, request: EditRequest, settings: RenderSettings,
                     info: AudioInfo) -> None:

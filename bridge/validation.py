@@ -148,16 +148,19 @@ def check_region(info: AudioInfo, start_s: float, length_s: float) -> None:
 
 
 def check_output_size(
-    duration_s: float, sample_rate_hz: int, channels: int, variations: int
+    duration_s: float, sample_rate_hz: int, channels: int, variations: int, tail_s: float = 0.0
 ) -> None:
-    """A job writes at most MAX_OUTPUT_SAMPLES samples (frames × channels × variations)."""
-    frames = frames_for(duration_s, sample_rate_hz)
+    """A job writes at most MAX_OUTPUT_SAMPLES samples (frames × channels × variations); a
+    generated take may be followed by up to `tail_s` seconds of its effects' tail."""
+    frames = frames_for(duration_s + tail_s, sample_rate_hz)
     total = frames * channels * variations
     if total > MAX_OUTPUT_SAMPLES:
+        seconds = f"{duration_s:g} s" + (
+            f" and up to {tail_s:g} s of the effects' tail" if tail_s > 0 else "")
         raise ProtocolError(
             ErrorCode.TOO_LONG,
             f"this job would render {total:,} samples ({variations} variations × {channels} "
-            f"channels × {frames:,} frames: {duration_s:g} s at {sample_rate_hz} Hz); a job may "
+            f"channels × {frames:,} frames: {seconds} at {sample_rate_hz} Hz); a job may "
             f"render at most {MAX_OUTPUT_SAMPLES:,}: ask for fewer variations or channels, a "
             "lower sample_rate or a shorter duration",
         )

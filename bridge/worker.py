@@ -24,6 +24,9 @@ if TYPE_CHECKING:  # render imports torch; the worker only needs the result's sh
 log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_S = 0.1  # at most 10 progress replies a second per job (plus first and last)
+# Words of a failed allocation that torch raises as a plain RuntimeError: its CPU allocator's
+# and the MPS backend's.
+OUT_OF_MEMORY_WORDS = ("DefaultCPUAllocator: can't allocate memory", "MPS backend out of memory")
 
 
 class ReplySink(Protocol):
@@ -170,10 +173,14 @@ class Worker:
 
 
 def _is_out_of_memory(exc: BaseException) -> bool:
-    """Python's MemoryError or torch's OutOfMemoryError (CUDA; a RuntimeError otherwise)."""
+    """Python's MemoryError, torch's OutOfMemoryError (CUDA), or the plain RuntimeError that
+    torch's CPU and MPS allocators raise when they fail (OUT_OF_MEMORY_WORDS)."""
     torch = sys.modules.get("torch")  # only a worker that ran the engine can have torch's
-    return isinstance(exc, MemoryError) or (
-        torch is not None and isinstance(exc, getattr(torch, "OutOfMemoryError", ())))
+    if isinstance(exc, MemoryError) or (
+            torch is not None and isinstance(exc, getattr(torch, "OutOfMemoryError", ()))):
+        return True
+    return isinstance(exc, RuntimeError) and any(
+        words in _message(exc) for words in OUT_OF_MEMORY_WORDS)
 
 
 def _release_cached_memory() -> None:

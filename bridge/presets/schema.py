@@ -23,9 +23,9 @@ ParamValue = float | int | bool | str
 PAPER_NUM_STEPS = 50
 PAPER_PLANNER_GUIDANCE = 4.5  # generation, semantic planner CFG
 # An edit template's [flowedit] keys left out take the engine's FlowEdit defaults, the ones a
-# request without a preset runs with (engine.config.FlowEditConfig: the paper's 50 steps,
-# n_min 10, source guidance 1, target guidance 5; n_max 35 and n_avg 2, which the paper's text
-# does not give).
+# request without a preset runs with on a model `sa export` wrote (engine.config.FlowEditConfig:
+# the paper's 50 steps, n_min 10, source guidance 1, target guidance 5; n_max 35 and n_avg 2,
+# which the paper's text does not give). They are not read from the loaded checkpoint.
 ENGINE_FLOWEDIT = FlowEditConfig()
 
 

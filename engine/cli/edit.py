@@ -3,8 +3,10 @@
 The model hears the recording in mono. The result keeps the recording's sample rate (a --preset's
 [output] may set another) and channel count, as the daemon's edits do (``bridge/render.py``): the
 edited sound in every channel, and outside --range the recording's own samples in its own
-channels. A result that would clip is scaled down as a whole to a −0.1 dBFS peak, never clipped
-(``bridge.audio_io.prevent_clipping``).
+channels. Never clipped: with --range an edit that would clip is turned down by itself before it
+is spliced in, so the recording's samples around it stay as they are; a result that would still
+clip (a whole-file edit, a recording that itself passes full scale) is scaled down as a whole to
+a −0.1 dBFS peak (``bridge.render.edited_takes``, ``bridge.audio_io.prevent_clipping``).
 
 --start and --length pick a region of a longer recording, as ``sa-client edit`` does, and the
 result is that region only, as sa-engine writes it for a DAW: a file --length long that belongs
@@ -33,8 +35,9 @@ CHANNELS_HELP = (
     "The model hears and renders mono: "
     "a whole-file edit puts the edited sound in every channel (a stereo recording comes back "
     "with the same sound left and right), as sa-engine does; with --range, the audio outside "
-    "the range is the recording's own, every channel untouched. A result that would clip is "
-    "turned down as a whole to a -0.1 dBFS peak. With --start or --length the result is that "
+    "the range is the recording's own, every channel untouched. Never clipped: an edit that "
+    "would clip is turned down (with --range, the edited part alone), to a -0.1 dBFS peak. "
+    "With --start or --length the result is that "
     "region only, --length long (as sa-engine writes it for a DAW): place it at --start; only "
     "the region is read, so a recording may be hours long."
 )
@@ -227,9 +230,10 @@ def _check_start(path: Path, start_s: float, sample_rate_hz: int, total_frames: 
     from semanticaudio.bridge.audio_io import frames_for
 
     duration_s = total_frames / sample_rate_hz
-    start_frame = frames_for(start_s, sample_rate_hz) if math.isfinite(start_s) else -1
+    inside = math.isfinite(start_s) and 0 <= start_s <= duration_s  # else no frame to count
+    start_frame = frames_for(start_s, sample_rate_hz) if inside else -1
     left_s = (total_frames - start_frame) / sample_rate_hz
-    if not (math.isfinite(start_s) and start_s >= 0 and left_s >= MIN_DURATION_S):
+    if not (inside and left_s >= MIN_DURATION_S):
         raise ValueError(
             f"--start must be from 0 to {duration_s - MIN_DURATION_S:.3f} seconds ({path} lasts "
             f"{duration_s:.3f} s, an edit at least {MIN_DURATION_S:g} s), got {start_s:g}")

@@ -129,9 +129,10 @@ def finish_edit(
 ) -> Rendered:
     """The engine's edit `result` (mono takes at the model's rate) → the takes to write,
     as the daemon makes them (``bridge.render``): at the preset's [output] rate (else the
-    recording's), in the recording's channels with its own samples outside `range_s`, matched
-    to its loudness unless `match_loudness` (else the preset's [output], else the daemon's
-    default: on) says not, then the effect chain and the clipping guard. `source`: the
+    recording's), in the recording's channels, matched to its loudness unless `match_loudness`
+    (else the preset's [output], else the daemon's default: on) says not, through the effect
+    chain, spliced in with the recording's own samples outside `range_s` (so the effects colour
+    the edited part alone), then the clipping guard. `source`: the
     recording, or the region of it edited, a ``bridge.audio_io.Audio`` `(channels, frames)`.
     Without a preset: the recording's rate, 24-bit."""
     from semanticaudio.bridge.job_settings import RenderSettings

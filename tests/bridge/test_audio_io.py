@@ -41,6 +41,24 @@ def test_region_offset_is_exact_for_pcm(tmp_path: Path) -> None:
     assert region.samples[0, -1] == pytest.approx(0.5 * (0.75 - 1 / 48000), abs=1e-4)
 
 
+@pytest.mark.parametrize(("suffix", "subtype", "full_scale"), [
+    (".wav", "PCM_16", 2**15), (".flac", "PCM_24", 2**23), (".aiff", "PCM_16", 2**15),
+    (".wav", "PCM_U8", 2**7)])
+def test_integer_samples_read_as_a_daw_reads_them(
+    tmp_path: Path, suffix: str, subtype: str, full_scale: int
+) -> None:
+    """Integer sample k is k / 2**(bits - 1), as soundfile and the DAWs read it: pedalboard's
+    k / (2**(bits - 1) - 1) made a 16-bit recording 0.0003 dB louder, bit for bit nowhere, and
+    its negative full scale -32768 a peak above 1.0 that turned a whole region edit down."""
+    steps = np.array([-full_scale, -full_scale + 1, -3, -1, 0, 1, 5, full_scale - 1])
+    path = tmp_path / f"int{suffix}"
+    soundfile.write(str(path), np.tile(steps / full_scale, 4), 8000, subtype=subtype)
+    expected = soundfile.read(str(path), dtype="float32")[0]
+    region = audio_io.read_region(audio_io.probe(path), 0.0, 32 / 8000).samples
+    assert np.array_equal(region[0], expected)
+    assert region[0, 0] == -1.0 and float(np.abs(region).max()) == 1.0
+
+
 def test_not_audio_is_an_audio_error(tmp_path: Path) -> None:
     path = tmp_path / "notes.wav"
     path.write_text("hello")

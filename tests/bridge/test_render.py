@@ -144,7 +144,7 @@ def test_region_edit_keeps_source_samples_outside_the_range(
     options = f"{FAST};range=0.25:0.75;bit_depth=32"
     (path,) = renderer.render(edit(source, tmp_path, options), Recorder().hooks()).paths
     out, _ = read(path)
-    # start_s 0.25, length 1.0, read as the bridge reads it (pedalboard scales int16 by 1/32767)
+    # start_s 0.25, length 1.0, read as the bridge reads it
     region = audio_io.read_region(audio_io.probe(source), 0.25, 1.0).samples
     assert np.array_equal(out[:, :12000], region[:, :12000])  # before 0.25 s into the region
     assert np.array_equal(out[:, 36000:], region[:, 36000:])  # after 0.75 s
@@ -401,3 +401,34 @@ def test_a_region_edit_that_comes_out_nan_is_an_engine_error(
                         Recorder().hooks())
     assert caught.value.code is ErrorCode.ENGINE_ERROR and "NaN" in caught.value.message
     assert [p.name for p in tmp_path.iterdir()] == ["src.wav"]
+
+
+def test_a_16_bit_recording_at_full_scale_keeps_its_samples_around_the_range(
+    renderer: Renderer, tmp_path: Path
+) -> None:
+    """A 16-bit take with a sample at -32768 (clipped, or normalised to 0 dBFS): around the
+    range the file holds the take's own samples as a DAW reads them. pedalboard read -32768 as
+    -1.00003, and the clipping guard turned the whole file down 0.1 dB: a level step at the
+    split points."""
+    take = (0.5 * tone(1.0, 48000, channels=1) / 0.3).astype(np.float32)
+    take[0, 100] = -1.0
+    source = tmp_path / "take16.wav"
+    soundfile.write(str(source), take[0], 48000, subtype="PCM_16")
+    options = f"{FAST};seed=2;range=0.25:0.75;bit_depth=32"
+    (path,) = renderer.render(edit(source, tmp_path, options, 0.0, 1.0), Recorder().hooks()).paths
+    out, _ = read(path)
+    original = soundfile.read(str(source), dtype="float32", always_2d=True)[0].T
+    assert np.array_equal(out[:, :12000], original[:, :12000])
+    assert np.array_equal(out[:, 36000:], original[:, 36000:])
+
+
+def test_a_generated_takes_effect_tail_counts_toward_the_output_limit(renderer: Renderer,
+                                                                     tmp_path: Path) -> None:
+    """30 s of 8 stereo takes at 96 kHz is 46 M samples; with big-hall's chain each take may
+    ring on for up to 8 s more (58 M), past the 50 M a job may write. Without a chain it fits."""
+    options = "variations=8;channels=2;sample_rate=96000"
+    renderer.check(generate(tmp_path, options, duration_s=30.0))
+    with pytest.raises(ProtocolError) as caught:
+        renderer.check(generate(tmp_path, f"{options};preset=big-hall", duration_s=30.0))
+    assert caught.value.code is ErrorCode.TOO_LONG
+    assert "30 s and up to 8 s of the effects' tail" in caught.value.message

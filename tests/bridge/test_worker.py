@@ -209,7 +209,18 @@ def test_any_exception_is_one_reply_and_the_worker_goes_on(
     assert worker.join(5.0)
 
 
-@pytest.mark.parametrize("error", [MemoryError(), torch.OutOfMemoryError("CUDA out of memory.")])
+def cpu_allocation_error() -> BaseException:
+    """What torch raises when the CPU allocator fails (a RuntimeError, not OutOfMemoryError):
+    2**60 bytes is past any machine's address space, so the request fails at once."""
+    try:
+        torch.empty(2**60, dtype=torch.uint8)
+    except RuntimeError as error:
+        return error
+    raise AssertionError("torch allocated 2**60 bytes")
+
+
+@pytest.mark.parametrize("error", [MemoryError(), torch.OutOfMemoryError("CUDA out of memory."),
+                                   cpu_allocation_error()])
 def test_running_out_of_memory_is_an_engine_error_that_says_what_needs_less(
     error: BaseException, tmp_path: Path
 ) -> None:

@@ -18,3 +18,20 @@ def write_tones(path: Path, amplitudes: tuple[float, ...], sample_rate_hz: int =
                      for index, amplitude in enumerate(amplitudes)], axis=1)
     soundfile.write(str(path), data.astype(np.float32), sample_rate_hz, subtype=subtype)
     return soundfile.read(str(path), dtype="float32", always_2d=True)[0]
+
+
+def daemon_edit(pipeline, source: Path, out_dir: Path, start_s: float, length_s: float,
+                options: str, presets=None) -> np.ndarray:
+    """What sa-engine writes for `/sa/edit` of `source` ("a tone" → "rain falls") with
+    `options` (and a PresetLibrary), rendered by its Renderer on `pipeline`: the file's samples,
+    (frames, channels)."""
+    from semanticaudio.bridge.jobs import JobHooks
+    from semanticaudio.bridge.protocol import decode_request
+    from semanticaudio.bridge.render import Renderer
+
+    out_dir.mkdir()
+    request = decode_request("/sa/edit", ["e1", 9000, str(source), start_s, length_s, "a tone",
+                                          "rain falls", str(out_dir), options])
+    hooks = JobHooks(lambda fraction, stage: None, lambda: False)
+    (path,) = Renderer(pipeline, presets).render(request, hooks).paths
+    return soundfile.read(str(path))[0]

@@ -6,12 +6,9 @@ import numpy as np
 import pytest
 import soundfile
 from semanticaudio.bridge.audio_io import PEAK_CEILING
-from semanticaudio.bridge.jobs import JobHooks
-from semanticaudio.bridge.protocol import decode_request
-from semanticaudio.bridge.render import Renderer
 from semanticaudio.engine.cli import main
 
-from tests.engine.cli.helpers import QUICK, write_tones
+from tests.engine.cli.helpers import QUICK, daemon_edit, write_tones
 
 
 def test_variations_never_overwrite_the_input(tmp_path, model, capsys):
@@ -141,23 +138,21 @@ def test_without_length_the_region_runs_to_the_end_of_the_file(tmp_path, model, 
     assert soundfile.info(str(out)).frames == 2.5 * 8000
 
 
+@pytest.mark.parametrize(("subtype", "amplitudes"), [("PCM_24", (0.03, 0.02)),
+                                                     ("PCM_16", (0.3, 0.2))])
 def test_a_region_edit_gives_the_daemons_file(tiny_checkpoint_dir, tiny_pipeline, tmp_path,
-                                              capsys):
+                                              capsys, subtype, amplitudes):
     """The same region and range from `sa edit` and from sa-engine (what `sa-client edit
-    --start 31.25 --length 2 --range 0.5 1.5` sends): the same samples."""
+    --start 31.25 --length 2 --range 0.5 1.5` sends): the same samples. A 16-bit take too,
+    which the daemon read 1/32767 louder than sa (pedalboard's scale, not soundfile's)."""
     source = tmp_path / "long.wav"
-    write_tones(source, (0.03, 0.02), sample_rate_hz=44100, duration_s=34.0)
+    write_tones(source, amplitudes, sample_rate_hz=44100, duration_s=34.0, subtype=subtype)
     out = tmp_path / "cli.wav"
     assert main(["edit", str(source), "--source", "a tone", "--target", "rain falls",
                  "--start", "31.25", "--length", "2", "--range", "0.5", "1.5", "--seed", "1",
                  "--synth-steps", "2", "-o", str(out), "--model", str(tiny_checkpoint_dir)]) == 0
-    daemon_dir = tmp_path / "daemon"
-    daemon_dir.mkdir()
-    request = decode_request("/sa/edit", ["e1", 9000, str(source), 31.25, 2.0, "a tone",
-                                          "rain falls", str(daemon_dir),
-                                          "seed=1;synth_steps=2;range=0.5:1.5"])
-    hooks = JobHooks(lambda fraction, stage: None, lambda: False)
-    (path,) = Renderer(tiny_pipeline).render(request, hooks).paths
-    daemon, cli = soundfile.read(str(path))[0], soundfile.read(str(out))[0]
+    daemon = daemon_edit(tiny_pipeline, source, tmp_path / "daemon", 31.25, 2.0,
+                         "seed=1;synth_steps=2;range=0.5:1.5")
+    cli = soundfile.read(str(out))[0]
     assert cli.shape == daemon.shape == (88200, 2)
     np.testing.assert_allclose(cli, daemon, atol=2e-7)  # one 24-bit step

@@ -116,6 +116,7 @@ def test_init_tiny_refuses_a_seed_torch_cannot_take_naming_it(tmp_path, capsys):
         (["--start", "40"], "--start must be from 0 to 39.500 seconds"),
         (["--start", "39.8"], "--start must be from 0 to 39.500 seconds"),
         (["--start", "nan", "--length", "2"], "--start must be from 0 to 39.500 seconds"),
+        (["--start", "1e308"], "--start must be from 0 to 39.500 seconds"),  # inf frames
         (["--start", "5"], "from --start 5 to the end of the file is 35.000 s; edits take 0.5 to "
                            "30.0 s: give --length (at most 30)"),
         (["--length", "0.2"], "--length must be from 0.5 to 30.0 seconds, got 0.2"),

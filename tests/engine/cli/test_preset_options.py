@@ -17,6 +17,8 @@ from semanticaudio.engine.cli import main
 from semanticaudio.engine.cli.preset_options import EDIT_FIELDS, apply_preset
 from semanticaudio.engine.config import FlowEditConfig
 
+from tests.engine.cli.helpers import daemon_edit
+
 SAMPLE_RATE_HZ = 16_000  # the tiny model's
 WIDE_PRESET = """schema_version = 1
 name = "wide"
@@ -153,14 +155,9 @@ def test_edit_gives_the_daemons_file(tiny_checkpoint_dir, tiny_pipeline, user_pr
     _quiet_source(tmp_path / "quiet.wav")
     out = tmp_path / "cli.wav"
     assert _sa_edit(tmp_path / "quiet.wav", "matched", out, tiny_checkpoint_dir) == 0
-    daemon_dir = tmp_path / "daemon"
-    daemon_dir.mkdir()
-    request = decode_request("/sa/edit", ["e1", 9000, str(tmp_path / "quiet.wav"), 0.0, 1.0,
-                                          "a tone", "rain falls", str(daemon_dir),
-                                          "preset=matched;seed=1;synth_steps=2"])
-    hooks = JobHooks(lambda fraction, stage: None, lambda: False)
-    (path,) = Renderer(tiny_pipeline, PresetLibrary.load(user_presets)).render(request, hooks).paths
-    daemon, cli = soundfile.read(str(path))[0], soundfile.read(str(out))[0]
+    daemon = daemon_edit(tiny_pipeline, tmp_path / "quiet.wav", tmp_path / "daemon", 0.0, 1.0,
+                         "preset=matched;seed=1;synth_steps=2", PresetLibrary.load(user_presets))
+    cli = soundfile.read(str(out))[0]
     np.testing.assert_allclose(cli, daemon, atol=2e-7)  # one 24-bit step
 
 
@@ -242,13 +239,8 @@ def test_an_edit_of_a_44k_stereo_recording_gives_the_daemons_file(
     assert main(["edit", str(tmp_path / "stereo.wav"), "--source", "a tone", "--target",
                  "rain falls", "--seed", "1", "--synth-steps", "2", "--range", "0.2", "0.8",
                  "-o", str(out), "--model", str(tiny_checkpoint_dir)]) == 0
-    daemon_dir = tmp_path / "daemon"
-    daemon_dir.mkdir()
-    request = decode_request("/sa/edit", ["e1", 9000, str(tmp_path / "stereo.wav"), 0.0, 1.0,
-                                          "a tone", "rain falls", str(daemon_dir),
-                                          "seed=1;synth_steps=2;range=0.2:0.8"])
-    hooks = JobHooks(lambda fraction, stage: None, lambda: False)
-    (path,) = Renderer(tiny_pipeline).render(request, hooks).paths
-    daemon, cli = soundfile.read(str(path))[0], soundfile.read(str(out))[0]
+    daemon = daemon_edit(tiny_pipeline, tmp_path / "stereo.wav", tmp_path / "daemon", 0.0, 1.0,
+                         "seed=1;synth_steps=2;range=0.2:0.8")
+    cli = soundfile.read(str(out))[0]
     assert cli.shape == daemon.shape == (44100, 2)
     np.testing.assert_allclose(cli, daemon, atol=2e-7)  # one 24-bit step
