@@ -70,11 +70,19 @@ def _component_location(path: str) -> Path:
     return resolve_folder(path, [])  # the hub snapshot the loaders read (never downloads)
 
 
+# Files in a component folder or hub snapshot that no loader reads: documentation, and weights in
+# formats the engine never loads (it loads safetensors only). Adding a README to a snapshot must
+# not make stage 2 or `sa export` refuse a cache as made with other weights.
+NOT_READ = ("README*", "LICENSE*", "*.md", "*.bin", "*.pt", "*.pth", "*.ckpt", "*.h5",
+            "*.msgpack", "*.onnx", "*.ot")
+
+
 def _digest_files(location: Path) -> str:
     files = [location] if location.is_file() else sorted(
         p for p in location.rglob("*")
         if p.is_file() and not any(part.startswith(".") for part in p.relative_to(location).parts)
-    )  # hidden files (.DS_Store, editor swap files) are not part of a component
+        and not any(p.match(pattern) for pattern in NOT_READ)
+    )  # hidden files (.DS_Store, editor swap files) are not part of a component either
     digest = hashlib.sha256()
     for file in files:
         name = file.name if file == location else file.relative_to(location).as_posix()

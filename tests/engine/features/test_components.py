@@ -35,3 +35,18 @@ def test_missing_roles_and_unknown_sources_are_explained(tmp_path):
         read_component_specs(tmp_path)
     with pytest.raises(FileNotFoundError, match="names no components"):
         read_component_specs(tmp_path / "nothing")
+
+
+def test_a_components_digest_covers_what_its_loader_reads_and_nothing_else(tmp_path):
+    from semanticaudio.engine.components.dacvae import DacVae
+    from semanticaudio.engine.features.components import component_digests
+
+    folder = tmp_path / "codec"
+    DacVae.build_tiny(seed=0).save_pretrained(folder)
+    spec = {"codec": {"kind": "dacvae", "path": str(folder)}}
+    before = component_digests(spec)
+    (folder / "README.md").write_text("downloaded with the snapshot")
+    (folder / "pytorch_model.bin").write_bytes(b"a pickle the engine never loads")
+    assert component_digests(spec) == before
+    DacVae.build_tiny(seed=1).save_pretrained(folder)  # other weights behind the same path
+    assert component_digests(spec) != before
