@@ -139,3 +139,20 @@ def test_a_write_that_fails_is_an_os_error_naming_the_file(tmp_path: Path) -> No
     with file_size_limit(20_000), pytest.raises(OSError, match="Unable to write") as caught:
         audio_io.write_wav(path, Audio(np.zeros((2, 48000), np.float32), 48000), 24)
     assert caught.value.filename == str(path)
+
+
+def test_an_mp3_region_is_where_a_daw_hears_it(tmp_path: Path) -> None:
+    """pedalboard reads an MP3 with the encoder's delay left in (25 ms late at 44.1 kHz); the
+    engine must hear the region the DAW shows, as `sa edit` (soundfile) does."""
+    import soundfile
+
+    rate = 44100
+    t = np.arange(2 * rate) / rate
+    burst = (0.5 * np.sin(2 * np.pi * 440 * t) * ((t > 0.5) & (t < 0.6))).astype(np.float32)
+    path = tmp_path / "burst.mp3"
+    soundfile.write(str(path), burst, rate, format="MP3")
+    info = audio_io.probe(path)
+    assert (info.sample_rate_hz, info.num_channels, info.num_frames) == (rate, 1, 2 * rate)
+    region = audio_io.read_region(info, 0.4, 0.3).samples
+    onset = int(np.argmax(np.abs(region[0]) > 0.1))
+    assert abs(onset - round(0.1 * rate)) <= 10  # 0.1 s into the region, within a few samples
