@@ -38,10 +38,12 @@ from semanticaudio.bridge.protocol import (
 )
 from semanticaudio.engine.errors import Cancelled
 
-# A generated take keeps its effects' tail (big-hall's reverb rings for about 4.6 s),
-# at most MAX_TAIL_S, ending where it stays below TAIL_FLOOR_DBFS (apply_chain).
+# A generated take keeps its effects' tail (big-hall's reverb rings for about 4.6 s), at most
+# MAX_TAIL_S, ending where it has decayed TAIL_DECAY_DB below the take's own peak (as RT60
+# measures a reverb), or below TAIL_FLOOR_DBFS, whichever is higher (apply_chain).
 MAX_TAIL_S = 8.0
-TAIL_FLOOR_DBFS = -60.0  # the tail ends where it has decayed 60 dB below full scale (RT60)
+TAIL_DECAY_DB = 60.0
+TAIL_FLOOR_DBFS = -90.0
 TAIL_FADE_S = 0.010
 
 
@@ -312,8 +314,8 @@ def apply_chain(
     `tail_s` 0 (an edit, which must line up with its source): the output keeps the take's
     length and effect tails are cut. `tail_s` > 0 (a generated take): the effects also run over
     `tail_s` seconds of silence after the take, and what they ring on there (a reverb's tail)
-    is kept up to where it stays below TAIL_FLOOR_DBFS; a tail still sounding at `tail_s` is
-    faded out over its last TAIL_FADE_S.
+    is kept up to where it stays TAIL_DECAY_DB below the take's peak (or below
+    TAIL_FLOOR_DBFS); a tail still sounding at `tail_s` is faded out over its last TAIL_FADE_S.
     """
     frames = take.shape[1]
     padded = np.pad(take, ((0, 0), (0, round(tail_s * rate)))) if tail_s > 0 else take
@@ -327,7 +329,8 @@ def apply_chain(
 
 def _keep_tail(samples: np.ndarray, frames: int, rate: int) -> np.ndarray:
     """`samples` `(channels, frames + tail)` → the take and the part of its tail that sounds."""
-    floor = 10.0 ** (TAIL_FLOOR_DBFS / 20.0)
+    peak = float(np.max(np.abs(samples[:, :frames]), initial=0.0))
+    floor = max(peak * 10.0 ** (-TAIL_DECAY_DB / 20.0), 10.0 ** (TAIL_FLOOR_DBFS / 20.0))
     sounding = np.flatnonzero(np.abs(samples[:, frames:]).max(axis=0) > floor)
     end = frames + (int(sounding[-1]) + 1 if sounding.size else 0)
     kept = samples[:, :end].copy()

@@ -339,8 +339,8 @@ def test_a_generated_take_keeps_its_reverb_tail_and_an_edit_its_length(
     renderer: Renderer, tmp_path: Path
 ) -> None:
     """A sound designer prints a reverb with its tail: a generated take rings on after its
-    duration until the tail has decayed to -60 dBFS. An edit must line up with its source, so
-    there the tail is cut."""
+    duration until the tail has decayed 60 dB below the take's peak. An edit must line up with
+    its source, so there the tail is cut."""
     request = generate(tmp_path, f"{FAST};seed=1;preset=big-hall;bit_depth=32", duration_s=1.0)
     (path,) = renderer.render(request, Recorder().hooks()).paths
     samples, info = read(path)
@@ -348,7 +348,8 @@ def test_a_generated_take_keeps_its_reverb_tail_and_an_edit_its_length(
     assert info.frames > take_frames + 16000  # big-hall rings for seconds after the take
     tail = samples[:, take_frames:]
     assert np.abs(tail[:, :1600]).max() > 10 ** (-40 / 20)  # right after the take: loud
-    assert np.abs(tail[:, -160:]).max() <= 10 ** (-60 / 20) * 1.5  # ends where it fades away
+    peak = np.abs(samples[:, :take_frames]).max()
+    assert np.abs(tail[:, -160:]).max() <= peak * 10 ** (-60 / 20) * 1.5  # 60 dB down: the end
     assert info.frames <= take_frames + 8 * 16000  # at most MAX_TAIL_S
     source = write_audio(tmp_path / "src.wav", tone(1.0, 16000, channels=1), 16000)
     (edited,) = renderer.render(edit(source, tmp_path, f"{FAST};preset=hall-edit", 0.0, 1.0),
@@ -432,3 +433,18 @@ def test_a_generated_takes_effect_tail_counts_toward_the_output_limit(renderer: 
         renderer.check(generate(tmp_path, f"{options};preset=big-hall", duration_s=30.0))
     assert caught.value.code is ErrorCode.TOO_LONG
     assert "30 s and up to 8 s of the effects' tail" in caught.value.message
+
+
+def test_a_quiet_take_keeps_as_long_a_tail_as_a_loud_one() -> None:
+    """The tail ends 60 dB below the take's own peak (as RT60 measures a reverb), not at a
+    fixed level: a quiet take is not cut off earlier than a loud one."""
+    import pedalboard
+    from semanticaudio.bridge.render import apply_chain
+
+    hall = pedalboard.Pedalboard([pedalboard.Reverb(room_size=0.9, wet_level=0.5)])
+    click = np.zeros((1, 16000), np.float32)
+    click[0, 100:110] = 1.0
+    loud = apply_chain(hall, click, 16000, tail_s=8.0)
+    quiet = apply_chain(hall, 0.1 * click, 16000, tail_s=8.0)  # 20 dB quieter
+    assert loud.shape[1] > 16000 + 8000
+    assert abs(quiet.shape[1] - loud.shape[1]) < 0.05 * loud.shape[1]
