@@ -3,7 +3,8 @@
 Every output path is checked before the model loads (a folder, a file in the way, an existing
 file without --overwrite, the input itself). The takes are then written as hidden temporary
 files in the output folder, all of them, before any gets its final name, so a failure leaves no
-half-written file and no partial set of variations. Files get the user's umask, as the daemon's
+half-written file and no partial set of variations; with --overwrite, the files a failed run had
+already replaced are put back. Files get the user's umask, as the daemon's
 do (``bridge/output.py``); its ``write_new_file`` is not used because it picks a free name
 (``name-2.wav``) where ``sa`` must write the name it was given or refuse.
 """
@@ -66,9 +67,11 @@ def check_outputs(paths: list[Path], overwrite: bool, input_path: Path | None = 
 def write_takes(paths: list[Path], takes: list, sample_rate_hz: int, overwrite: bool,
                 subtype: str = SUBTYPE) -> None:
     """Write each `(channels, frames)` float take to its path as WAV of soundfile's `subtype`
-    (24-bit unless a preset's [output] bit_depth says otherwise): all or none."""
+    (24-bit unless a preset's [output] bit_depth says otherwise): all or none. With
+    `overwrite`, a file replaced before a later one fails is put back as it was."""
     temporary: list[Path] = []
     published: list[Path] = []
+    kept: dict[Path, Path] = {}  # a replaced file → its hidden copy, until all are written
     current = paths[0]
     try:
         for folder in dict.fromkeys(path.parent for path in paths):
@@ -76,19 +79,23 @@ def write_takes(paths: list[Path], takes: list, sample_rate_hz: int, overwrite: 
         for current, take in zip(paths, takes, strict=True):
             temporary.append(_write_temporary(current, take, sample_rate_hz, subtype))
         for current, temp in zip(paths, temporary, strict=True):
+            if overwrite and current.is_file():
+                kept[current] = _keep_aside(current)
             _publish(temp, current, overwrite)
             published.append(current)
     except (OSError, RuntimeError) as error:  # RuntimeError: soundfile's LibsndfileError
-        _remove(published)
+        _undo(published, kept)
         reason = os_reason(error) if isinstance(error, OSError) else str(error)
         raise OutputError(
             f"{current} could not be written: {reason}; no output of this run was kept"
+            + (" and the files it was replacing are back" if kept else "")
         ) from None
     except BaseException:
-        _remove(published)
+        _undo(published, kept)
         raise
     finally:
         _remove(temporary)
+        _remove(list(kept.values()))
 
 
 def _same_file(path: Path, other: Path) -> bool:
@@ -189,6 +196,29 @@ def _publish(temp: Path, path: Path, overwrite: bool) -> None:
         raise OutputError(
             f"{path} appeared while sa was rendering; choose another name or pass --overwrite"
         )
+
+
+def _keep_aside(path: Path) -> Path:
+    """A hidden hard link to `path` beside it (the name keeps pointing at the file until it is
+    replaced); a copy where the file system has no hard links."""
+    import shutil
+
+    aside = path.with_name(f".{path.name}.{secrets.token_hex(6)}.replaced")
+    try:
+        os.link(path, aside)
+    except OSError:
+        shutil.copy2(path, aside)
+    return aside
+
+
+def _undo(published: list[Path], kept: dict[Path, Path]) -> None:
+    """Remove what this run published and put back what it replaced."""
+    for path in published:
+        with contextlib.suppress(OSError):
+            if path in kept:
+                kept.pop(path).replace(path)
+            else:
+                path.unlink(missing_ok=True)
 
 
 def _remove(paths: list[Path]) -> None:

@@ -120,3 +120,27 @@ def test_ctrl_c_while_the_takes_are_written_leaves_no_file(tmp_path, model, monk
     assert main(_generate(tmp_path / "t.wav", "--variations", "2", *model)) == 130
     assert "interrupted" in capsys.readouterr().err
     assert len(calls) == 2 and list(tmp_path.iterdir()) == []
+
+
+def test_an_overwrite_that_fails_midway_puts_the_replaced_takes_back(
+        tmp_path, model, monkeypatch, capsys):
+    """--overwrite replaces out_v1.wav, then out_v2.wav cannot be written: the user keeps both
+    old takes, as they were, and no hidden copy stays."""
+    from semanticaudio.engine.cli import outputs
+
+    old = {}
+    for name in ("t_v1.wav", "t_v2.wav"):
+        soundfile.write(str(tmp_path / name), [[0.25]] * 800, 16000)
+        old[name] = (tmp_path / name).read_bytes()
+    real_publish = outputs._publish
+
+    def failing_second(temp, path, overwrite):
+        if path.name == "t_v2.wav":
+            raise OSError(28, "No space left on device")
+        real_publish(temp, path, overwrite)
+
+    monkeypatch.setattr(outputs, "_publish", failing_second)
+    assert main(_generate(tmp_path / "t.wav", "--variations", "2", "--overwrite", *model)) == 1
+    assert "the disk is full" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t_v1.wav", "t_v2.wav"]
+    assert {name: (tmp_path / name).read_bytes() for name in old} == old
