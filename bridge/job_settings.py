@@ -129,8 +129,12 @@ def resolve_generate(request: GenerateRequest, library: PresetLibrary | None) ->
     )
 
 
-def resolve_edit(request: EditRequest, library: PresetLibrary | None) -> RenderSettings:
-    """Settings of a /sa/edit job; source_prompt "" means the null condition."""
+def resolve_edit(
+    request: EditRequest, library: PresetLibrary | None, model_flowedit: Any = None
+) -> RenderSettings:
+    """Settings of a /sa/edit job; source_prompt "" means the null condition. A preset's
+    FlowEdit settings fill in over `model_flowedit`, the loaded model's (an
+    engine.config.FlowEditConfig; None: the engine's defaults)."""
     options = request.options
     preset = find_preset(library, options.preset, "edit")
     source, target = _fill(preset, request.source_prompt or None, request.target_prompt)
@@ -139,15 +143,16 @@ def resolve_edit(request: EditRequest, library: PresetLibrary | None) -> RenderS
     flow = {"num_steps": options.num_steps, "n_max": options.n_max, "n_min": options.n_min,
             "n_avg": options.n_avg, "source_guidance": options.source_guidance,
             "target_guidance": options.guidance}
-    if preset is not None:  # the preset's schedule under the options (the engine's one rule)
+    if preset is not None:  # the model's, the preset's, the options (the engine's one rule)
         try:
-            merged = preset.flowedit.merged(**flow)
+            merged = preset.flowedit.merged(model_flowedit, **flow)
         except ValueError as error:
+            named = {key: getattr(preset.flowedit, key) for key in ("num_steps", "n_max", "n_min")}
+            said = ", ".join(f"{k}={v}" for k, v in named.items() if v is not None) or "none"
             raise ProtocolError(
                 ErrorCode.BAD_OPTION,
                 f"preset {preset.name!r} cannot run with these options: {error}; an option not "
-                f"given comes from the preset (steps={preset.flowedit.num_steps}, "
-                f"n_max={preset.flowedit.n_max}, n_min={preset.flowedit.n_min})",
+                f"given comes from the preset ({said}), else from the model",
             ) from None
         flow = {key: getattr(merged, key) for key in flow}
     sampler = {"seed": options.seed, **flow, "synth_steps": options.synth_steps}

@@ -106,7 +106,11 @@ class Renderer:
             self._check_generate(request, resolve_generate(request, self.presets))
         else:
             info = validation.check_audio_file(request.in_path)
-            self._check_edit(request, resolve_edit(request, self.presets), info)
+            self._check_edit(request, self._resolve_edit(request), info)
+
+    def _resolve_edit(self, request: EditRequest) -> RenderSettings:
+        """resolve_edit with a preset's FlowEdit settings over the loaded model's."""
+        return resolve_edit(request, self.presets, self.pipeline.checkpoint.config.flowedit)
 
     def _check_generate(self, request: GenerateRequest, settings: RenderSettings) -> None:
         rate = settings.sample_rate_hz or int(self.pipeline.sample_rate_hz)
@@ -152,7 +156,7 @@ class Renderer:
         timings = StageTimings()
         # 1. Settings, files and effect chain first: none of them may fail after a model run
         #    (the job may have waited in the queue while its files went away).
-        settings = resolve_edit(request, self.presets)
+        settings = self._resolve_edit(request)
         info = validation.check_audio_file(request.in_path)
         self._check_edit(request, settings, info)
         validation.check_out_dir(request.out_dir)

@@ -27,6 +27,7 @@ from semanticaudio.bridge.presets.schema import (
 )
 from semanticaudio.engine.limits import (
     MAX_DURATION_S,
+    MAX_N_AVG,
     MAX_STEPS,
     MAX_VARIATIONS,
     MIN_DURATION_S,
@@ -260,29 +261,30 @@ def _string_table(
 
 
 def _flowedit(table: dict[str, Any], reader: Reader) -> FlowEditSettings:
+    # A key left out is None: the loaded model's own (FlowEditSettings). What the named keys
+    # make together with the model's is checked when a request merges them (merged()).
     reader.unknown_keys(table, FLOWEDIT_KEYS, "flowedit")
-    base, p = FlowEditSettings(), "flowedit"
-    num_steps = reader.integer(table, "num_steps", p, base.num_steps, 1, MAX_STEPS)
-    n_max = reader.integer(table, "n_max", p, base.n_max, 1, num_steps)
-    n_min = reader.integer(table, "n_min", p, base.n_min, 0, num_steps)
-    if n_min >= n_max:
+    p = "flowedit"
+
+    def integer(key: str, low: int, high: int) -> int | None:
+        return reader.integer(table, key, p, low, low, high) if key in table else None
+
+    def number(key: str) -> float | None:
+        return reader.number(table, key, p, 1.0, 0.0, MAX_GUIDANCE) if key in table else None
+
+    num_steps = integer("num_steps", 1, MAX_STEPS)
+    n_max = integer("n_max", 1, num_steps or MAX_STEPS)
+    n_min = integer("n_min", 0, num_steps or MAX_STEPS)
+    if n_max is not None and n_min is not None and n_min >= n_max:
         reader.add(
             "flowedit.n_min",
             f"n_min ({n_min}) must be below n_max ({n_max}): FlowEdit "
             "runs the steps from n_max down to n_min",
         )
     return FlowEditSettings(
-        num_steps=num_steps,
-        n_max=n_max,
-        n_min=n_min,
-        n_avg=reader.integer(table, "n_avg", p, base.n_avg, 1, 64),
-        source_guidance=reader.number(
-            table, "source_guidance", p, base.source_guidance, 0.0, MAX_GUIDANCE
-        ),
-        target_guidance=reader.number(
-            table, "target_guidance", p, base.target_guidance, 0.0, MAX_GUIDANCE
-        ),
-        null_source=reader.boolean(table, "null_source", p, base.null_source),
+        num_steps=num_steps, n_max=n_max, n_min=n_min, n_avg=integer("n_avg", 1, MAX_N_AVG),
+        source_guidance=number("source_guidance"), target_guidance=number("target_guidance"),
+        null_source=reader.boolean(table, "null_source", p, False),
     )
 
 

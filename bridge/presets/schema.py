@@ -22,11 +22,6 @@ ParamValue = float | int | bool | str
 # The paper's defaults (SemanticAudio §3.4 and appendix A: 50 Euler steps, planner guidance 4.5).
 PAPER_NUM_STEPS = 50
 PAPER_PLANNER_GUIDANCE = 4.5  # generation, semantic planner CFG
-# An edit template's [flowedit] keys left out take the engine's FlowEdit defaults, the ones a
-# request without a preset runs with on a model `sa export` wrote (engine.config.FlowEditConfig:
-# the paper's 50 steps, n_min 10, source guidance 1, target guidance 5; n_max 35 and n_avg 2,
-# which the paper's text does not give). They are not read from the loaded checkpoint.
-ENGINE_FLOWEDIT = FlowEditConfig()
 
 
 @dataclass(frozen=True)
@@ -68,23 +63,28 @@ class PromptTemplates:
 
 @dataclass(frozen=True)
 class FlowEditSettings:
-    """FlowEdit in the semantic space: steps n_max … n_min of a num_steps grid (REFERENCE.md)."""
+    """FlowEdit in the semantic space: steps n_max … n_min of a num_steps grid (REFERENCE.md).
 
-    num_steps: int = ENGINE_FLOWEDIT.num_steps
-    n_max: int = ENGINE_FLOWEDIT.n_max
-    n_min: int = ENGINE_FLOWEDIT.n_min
-    n_avg: int = ENGINE_FLOWEDIT.n_avg
-    source_guidance: float = ENGINE_FLOWEDIT.source_guidance
-    target_guidance: float = ENGINE_FLOWEDIT.target_guidance
+    A setting left out (None) is the loaded model's own (its config.json's `flowedit`, the one a
+    request without a preset runs with), so a template names only what its kind of edit needs.
+    """
+
+    num_steps: int | None = None
+    n_max: int | None = None
+    n_min: int | None = None
+    n_avg: int | None = None
+    source_guidance: float | None = None
+    target_guidance: float | None = None
     null_source: bool = False  # True: the source velocity uses the null condition, not a caption
 
-    def merged(self, **overrides: object) -> FlowEditConfig:
-        """These settings under a request's options (None keeps the preset's value), merged by
-        the engine's one rule (FlowEditConfig.with_overrides: a new step count alone keeps n_max
-        and n_min in proportion). Raises ValueError when the result cannot run."""
-        own = FlowEditConfig(num_steps=self.num_steps, n_max=self.n_max, n_min=self.n_min,
-                             n_avg=self.n_avg, source_guidance=self.source_guidance,
-                             target_guidance=self.target_guidance)
+    def merged(self, base: FlowEditConfig | None = None, **overrides: object) -> FlowEditConfig:
+        """The model's FlowEdit settings `base` (None: the engine's defaults) under these, then
+        under a request's options (None keeps the value), each step by the engine's one rule
+        (FlowEditConfig.with_overrides: a new step count alone keeps n_max and n_min in
+        proportion). Raises ValueError when the result cannot run."""
+        own = (base or FlowEditConfig()).with_overrides(
+            num_steps=self.num_steps, n_max=self.n_max, n_min=self.n_min, n_avg=self.n_avg,
+            source_guidance=self.source_guidance, target_guidance=self.target_guidance)
         return own.with_overrides(**overrides)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # only for the hints: `sa --help` must not import numpy, torch or pedalboard
@@ -66,22 +67,39 @@ def apply_preset(args: argparse.Namespace, kind: str) -> Preset | None:
 
 
 def _fill_flowedit(args: argparse.Namespace, preset: Preset) -> None:
-    """The preset's FlowEdit settings under the options given (``FlowEditSettings.merged``,
-    the rule the daemon uses too)."""
+    """The model's FlowEdit settings under the preset's, under the options given
+    (``FlowEditSettings.merged``, the rule the daemon uses too)."""
     settings = preset.flowedit
     try:
         merged = settings.merged(
-            **{field: getattr(args, option) for option, field in EDIT_FIELDS.items()}
+            _model_flowedit(args),
+            **{field: getattr(args, option) for option, field in EDIT_FIELDS.items()},
         )
     except ValueError as error:
+        named = {"--steps": settings.num_steps, "--n-max": settings.n_max,
+                 "--n-min": settings.n_min, "--n-avg": settings.n_avg}
+        said = ", ".join(f"{flag} {value}" for flag, value in named.items() if value is not None)
         raise ValueError(
             f"preset {preset.name!r} cannot run with these options: {error}; an option not "
-            f"given comes from the preset (--steps {settings.num_steps}, --n-max "
-            f"{settings.n_max}, --n-min {settings.n_min}, --n-avg {settings.n_avg}, and with "
-            "--steps alone n_max and n_min keep their share of the steps)"
+            f"given comes from the preset ({said or 'it names none'}), else from the model "
+            "(`sa info`), and with --steps alone n_max and n_min keep their share of the steps"
         ) from None
     for option, field in EDIT_FIELDS.items():
         setattr(args, option, getattr(merged, field))
+
+
+def _model_flowedit(args: argparse.Namespace):
+    """The FlowEdit settings of the model `sa` will load (its config.json, read alone; the
+    model itself loads later), or None when that cannot be read: the load then says why."""
+    from semanticaudio.engine.checkpoint import read_config
+    from semanticaudio.engine.errors import CheckpointError
+    from semanticaudio.engine.pipeline import DEFAULT_MODEL_DIR
+
+    folder = Path(args.model) if getattr(args, "model", None) else DEFAULT_MODEL_DIR
+    try:
+        return read_config(folder).flowedit
+    except (CheckpointError, OSError, ValueError):
+        return None
 
 
 def _fill_prompts(args: argparse.Namespace, preset: Preset, kind: str) -> None:

@@ -98,3 +98,19 @@ def test_an_edit_template_that_leaves_its_schedule_out_edits_as_no_preset_would(
         '[prompts]\ntarget = "{target}"\n[flowedit]\n', encoding="utf-8")
     preset = PresetLibrary.load(tmp_path).get("plain")
     assert preset.flowedit.merged() == FlowEditConfig()
+
+
+def test_a_templates_left_out_flowedit_keys_are_the_loaded_models(tmp_path) -> None:
+    """A template that names only its target guidance runs the loaded model's own schedule
+    (here a 6-step tiny model's), not a 50-step one the model was never set up for."""
+    from semanticaudio.engine.config import FlowEditConfig
+
+    (tmp_path / "strong.toml").write_text(
+        'schema_version = 1\nname = "strong"\ndescription = "x"\nkind = "edit"\n'
+        '[prompts]\ntarget = "{target}"\n[flowedit]\ntarget_guidance = 7.0\n', encoding="utf-8")
+    tiny = FlowEditConfig(num_steps=6, n_max=4, n_min=1, n_avg=1)
+    sampler = resolve_edit(edit("a dog", "a cat", "preset=strong"), PresetLibrary.load(tmp_path),
+                           tiny).sampler
+    assert (sampler["num_steps"], sampler["n_max"], sampler["n_min"], sampler["n_avg"]) == (
+        6, 4, 1, 1)
+    assert sampler["target_guidance"] == 7.0

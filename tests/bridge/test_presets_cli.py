@@ -17,6 +17,7 @@ descripton = "typo"
 kind = "edit"
 
 [flowedit]
+num_steps = 50
 n_max = 99
 
 [[effects]]

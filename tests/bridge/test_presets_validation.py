@@ -45,10 +45,18 @@ def _problems(tmp_path: Path, text: str, name: str = "my-edit") -> dict[str, Pro
 
 
 def test_valid_file_loads_with_defaults_filled(tmp_path: Path) -> None:
+    from semanticaudio.engine.config import FlowEditConfig
+
     preset = load_preset(_write(tmp_path, VALID_EDIT))
     assert preset.flowedit is not None
-    assert (preset.flowedit.num_steps, preset.flowedit.n_max, preset.flowedit.n_min) == (50, 30, 10)
+    # keys left out are the model's: None here, filled in when a request merges them
+    assert (preset.flowedit.num_steps, preset.flowedit.n_max, preset.flowedit.n_min) == (
+        None, 30, None)
     assert preset.flowedit.target_guidance == 6.0
+    assert preset.flowedit.merged() == FlowEditConfig(n_max=30, target_guidance=6.0)
+    small = FlowEditConfig(num_steps=40, n_max=28, n_min=8, n_avg=1)
+    assert preset.flowedit.merged(small) == FlowEditConfig(num_steps=40, n_max=30, n_min=8,
+                                                           n_avg=1, target_guidance=6.0)
     assert preset.prompts.source == "{source}"
     assert preset.output.match_loudness is True
     assert preset.output.bit_depth == 24
@@ -166,7 +174,8 @@ def test_wrong_type_is_named(tmp_path: Path, old: str, new: str, key: str, expec
             "flowedit.target_guidance",
             "nan is out of range",
         ),
-        ("n_max = 30", "n_max = 60", "flowedit.n_max", "60 is out of range; accepted: 1 to 50"),
+        ("n_max = 30", "num_steps = 50\nn_max = 60", "flowedit.n_max",
+         "60 is out of range; accepted: 1 to 50"),
         (
             "n_max = 30",
             "n_max = 30\nn_min = 30",
@@ -175,9 +184,9 @@ def test_wrong_type_is_named(tmp_path: Path, old: str, new: str, key: str, expec
         ),
         (
             "n_max = 30",
-            "num_steps = 20",
+            "num_steps = 20\nn_max = 30",
             "flowedit.n_max",
-            "35 (the default; set the key explicitly) is out of range; accepted: 1 to 20",
+            "30 is out of range; accepted: 1 to 20",
         ),
         ("n_max = 30", "n_max = 30\nn_avg = 0", "flowedit.n_avg", "0 is out of range"),
     ],
@@ -219,7 +228,7 @@ def test_output_and_effect_values_are_checked(
 def test_several_problems_are_reported_at_once(tmp_path: Path) -> None:
     text = (
         VALID_EDIT.replace("description =", "descripton =")
-        .replace("n_max = 30", "n_max = 99")
+        .replace("n_max = 30", "num_steps = 50\nn_max = 99")
         .replace("[flowedit]", "[generation]\nduration_s = 5.0\n\n[flowedit]")
         + '\n[[effects]]\nplugin = "Reverbb"\n\n[[effects]]\nplugin = "Gain"\n'
         + "params = { gain_db = 100 }\n"

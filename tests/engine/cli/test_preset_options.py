@@ -244,3 +244,21 @@ def test_an_edit_of_a_44k_stereo_recording_gives_the_daemons_file(
     cli = soundfile.read(str(out))[0]
     assert cli.shape == daemon.shape == (44100, 2)
     np.testing.assert_allclose(cli, daemon, atol=2e-7)  # one 24-bit step
+
+
+def test_a_templates_left_out_keys_come_from_the_model_sa_loads(user_presets,
+                                                                 tiny_checkpoint_dir):
+    """A user template naming only its target guidance runs the --model's own FlowEdit schedule
+    (the tiny checkpoint's few steps), as sa-engine does with the model it has loaded."""
+    from semanticaudio.engine.checkpoint import read_config
+
+    (user_presets / "strong.toml").write_text(
+        'schema_version = 1\nname = "strong"\ndescription = "x"\nkind = "edit"\n'
+        '[prompts]\ntarget = "{target}"\n[flowedit]\ntarget_guidance = 7.0\n', encoding="utf-8")
+    args = _edit_args()
+    args.preset, args.model = "strong", str(tiny_checkpoint_dir)
+    apply_preset(args, "edit")
+    model = read_config(tiny_checkpoint_dir).flowedit
+    assert (args.steps, args.n_max, args.n_min, args.n_avg, args.target_cfg) == (
+        model.num_steps, model.n_max, model.n_min, model.n_avg, 7.0)
+    assert model.num_steps != 50  # the test would not tell the engine's defaults apart
