@@ -138,7 +138,8 @@ async def serve(config: DaemonConfig, pipeline: Any, presets: PresetLibrary | No
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    limits = Limits(pipeline.min_duration_s, pipeline.max_duration_s)
+    limits = Limits(pipeline.min_duration_s, pipeline.max_duration_s,
+                    flowedit=pipeline.checkpoint.config.flowedit)
     sender = LoopReplySender(loop)
     queue = JobQueue(config.max_queue)
     previewer = Previewer(sender, limits) if config.preview else None

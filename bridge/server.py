@@ -250,7 +250,7 @@ class RequestHandler:
                 resolve_generate(request, self.presets)
             else:
                 validation.check_edit(request, self.limits)
-                resolve_edit(request, self.presets)
+                resolve_edit(request, self.presets, self.limits.flowedit)
             position = self.queue.submit(Job(request, reply_to))
         except ProtocolError as exc:
             exc.job_id = request.job_id

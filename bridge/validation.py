@@ -31,6 +31,9 @@ class Limits:
     min_duration_s: float = MIN_DURATION_S
     max_duration_s: float = MAX_DURATION_S
     max_preview_s: float = 600.0
+    # The loaded model's FlowEdit settings (engine.config.FlowEditConfig), which an edit
+    # template's left-out keys take (job_settings.resolve_edit); None: the engine's defaults.
+    flowedit: FlowEditConfig | None = None
 
 
 def _shown(text: str) -> str:

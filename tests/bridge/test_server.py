@@ -299,3 +299,32 @@ def test_the_limit_and_the_unanswered_replies_are_documented() -> None:
     unanswered = doc.split("- Replies are never answered:", 1)[1].split("\n- ", 1)[0]
     for address in sorted(set(REPLIES) - set(REQUESTS)):
         assert f"`{address}`" in unanswered, address
+
+
+class _Sink:
+    def __init__(self) -> None:
+        self.sent: list[tuple[Any, Any]] = []
+
+    def send(self, address: Any, reply: Any) -> None:
+        self.sent.append((address, reply))
+
+
+def test_an_edit_template_is_checked_against_the_loaded_models_flowedit(tmp_path: Path) -> None:
+    """A template naming n_max 60 alone fits a 100-step model: the daemon's accept-time check
+    must merge it with that model's schedule (Limits.flowedit), not the engine's 50 steps."""
+    from semanticaudio.bridge.presets import PresetLibrary
+    from semanticaudio.bridge.protocol import decode_request
+    from semanticaudio.engine.config import FlowEditConfig
+
+    (tmp_path / "deep.toml").write_text(
+        'schema_version = 1\nname = "deep"\ndescription = "x"\nkind = "edit"\n'
+        '[prompts]\ntarget = "{target}"\n[flowedit]\nn_max = 60\n', encoding="utf-8")
+    source = write_audio(tmp_path / "in.wav", tone(1.0, 16000), 16000)
+    request = decode_request("/sa/edit", ["e1", 9000, str(source), 0.0, 1.0, "a hum", "rain",
+                                          str(tmp_path), "preset=deep"])
+    sink = _Sink()
+    model = FlowEditConfig(num_steps=100, n_max=70, n_min=20)
+    handler = RequestHandler(JobQueue(4), sink, Limits(flowedit=model), EngineInfo("t", "cpu"),
+                             PresetLibrary.load(tmp_path), None)
+    handler._submit(request, ("127.0.0.1", 9000))
+    assert [reply.address for _, reply in sink.sent] == ["/sa/accepted"]
