@@ -9,7 +9,6 @@ file is renamed over that empty placeholder (os.replace). A reader never sees a 
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import re
 import secrets
@@ -17,6 +16,8 @@ import stat
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
+
+from semanticaudio.engine.fsutil import fsync_file
 
 MAX_SLUG_CHARS = 40
 MAX_NAME_TRIES = 1000  # name-2 … name-1000 before giving up (the job id already makes it unique)
@@ -32,15 +33,6 @@ def slugify(text: str, max_chars: int = MAX_SLUG_CHARS) -> str:
 def output_stem(kind: str, prompt: str, job_id: str) -> str:
     """`sa_<kind>_<slug of prompt>_<job id>`, e.g. `sa_edit_a-cat-meows_1f3a9c`."""
     return f"sa_{kind}_{slugify(prompt)}_{job_id}"
-
-
-def fsync_file(path: Path) -> None:
-    """Flush a written file to disk before it gets its final name."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def claim_name(temp: Path, final: Path) -> bool:
@@ -66,27 +58,6 @@ def claim_name(temp: Path, final: Path) -> bool:
 
 
 # Why the operating system refused a path, in words a DAW user can act on.
-OS_REASONS = {
-    errno.ELOOP: "it goes through a symbolic link that leads back to itself (a link loop)",
-    errno.ENOTDIR: "a part of it that should be a directory is a file",
-    errno.EISDIR: "it is a directory",
-    errno.EACCES: "permission denied",
-    errno.EPERM: "permission denied",
-    errno.EROFS: "the file system is read-only",
-    errno.ENOSPC: "the disk is full",
-}
-
-
-def os_reason(error: OSError) -> str:
-    """Why the operating system refused a path (`error` from stat, open, link, ...)."""
-    if error.errno == errno.ENAMETOOLONG:
-        longest = max((len(part.encode()) for part in Path(error.filename or "/").parts),
-                      default=0)
-        return (f"a name in it is too long for the file system (the longest has {longest} "
-                "bytes; names may have at most 255, whole paths 4096)")
-    return OS_REASONS.get(error.errno, error.strerror or type(error).__name__)
-
-
 def file_kind(mode: int) -> str:
     """What a file is (`mode` from os.stat), for a message: "a directory", "a device file"..."""
     if stat.S_ISREG(mode):

@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from semanticaudio.bridge.audio_io import AudioError, AudioInfo, frames_for, probe
-from semanticaudio.bridge.output import check_writable, file_kind, os_reason
+from semanticaudio.bridge.output import check_writable, file_kind
 from semanticaudio.bridge.protocol import EditRequest, ErrorCode, GenerateRequest, ProtocolError
 from semanticaudio.engine.config import FlowEditConfig
+from semanticaudio.engine.fsutil import os_reason
 from semanticaudio.engine.limits import MAX_DURATION_S, MIN_DURATION_S
 
 REGION_TOLERANCE_S = 0.001  # a region may end this far past the file's end (DAW rounding)

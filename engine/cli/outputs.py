@@ -18,13 +18,8 @@ import secrets
 import stat
 from pathlib import Path
 
-from semanticaudio.bridge.output import (
-    check_writable,
-    claim_name,
-    file_kind,
-    fsync_file,
-    os_reason,
-)
+from semanticaudio.bridge.output import check_writable, claim_name, file_kind
+from semanticaudio.engine.fsutil import fsync_file, os_reason
 
 OUTPUT_SUFFIX = ".wav"
 SUBTYPE = "PCM_24"  # what the daemon writes by default (job_settings.DEFAULT_BIT_DEPTH)

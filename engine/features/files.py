@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import torch
-from semanticaudio.bridge.output import fsync_file, os_reason
+from semanticaudio.engine.fsutil import fsync_file, os_reason
 
 
 def _temporary_beside(path: Path) -> Path:
